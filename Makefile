@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up the machine
+# (scripts/bootstrap.sh installs what is missing), then build.
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+VAULT ?= $(if $(CUSTOS_VAULT),$(CUSTOS_VAULT),$(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/custos)
+
+.PHONY: all bootstrap build build-asan run test test-unit test-asan bench clean format
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: bootstrap $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja: CMakeLists.txt
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCUSTOS_SANITIZE=ON >/dev/null
+
+build-asan: bootstrap $(ASAN_BUILD)/build.ninja
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# make run: the main job on the default vault. With IMPORT=path it imports that folder,
+# CD copy or zip first; then it lists the studies.
+run: build
+	@scripts/run.sh "$(VAULT)" "$(IMPORT)"
+
+test: build build-asan
+	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
+
+bench: build
+	@bench/run.sh $(BUILD)/custos
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs, only when missing, every Debian package that building, running, testing and
+# benchmarking custos needs. Idempotent: a second run installs nothing and is quick.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config ninja-build
+  # libraries
+  libdcmtk-dev libsqlite3-dev libarchive-dev libsodium-dev libssl-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libexpected-dev
+  # tests
+  libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3
+  # sanitizers and fuzzing
+  clang libclang-rt-14-dev
+  # benchmark peer
+  orthanc curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" apt-get update -qq
+# Orthanc's package would start a system service; policy-rc.d keeps services stopped.
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,111 @@
+// DCMTK bridge: the only place the importer touches dcmdata. DCMTK types stay in here.
+#include "dicom/header_reader.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <mutex>
+
+#include "dicom/text.h"
+
+namespace custos::dicom {
+namespace {
+
+E_TransferSyntax dcmtk_xfer(Encoding e) {
+  switch (e) {
+    case Encoding::kImplicitLittle: return EXS_LittleEndianImplicit;
+    case Encoding::kExplicitBig: return EXS_BigEndianExplicit;
+    case Encoding::kExplicitLittle:
+    case Encoding::kDeflatedExplicitLittle: return EXS_LittleEndianExplicit;
+  }
+  return EXS_LittleEndianExplicit;
+}
+
+// Every value of the element joined by '\', DICOM padding trimmed.
+std::string get(DcmDataset& ds, const DcmTagKey& key) {
+  OFString value;
+  if (ds.findAndGetOFStringArray(key, value).good()) return trim_padding(value.c_str());
+  return {};
+}
+
+std::optional<long> get_int(DcmDataset& ds, const DcmTagKey& key) {
+  const std::string text = get(ds, key);
+  if (text.empty()) return std::nullopt;
+  return parse_leading_int(text);
+}
+
+}  // namespace
+
+void quiet_dcmtk_logging() {
+  static std::once_flag once;
+  std::call_once(once, [] { OFLog::configure(OFLogger::OFF_LOG_LEVEL); });
+}
+
+Result<InstanceHeader> read_header(const ScanSummary& scan) {
+  quiet_dcmtk_logging();
+  DcmDataset ds;
+  if (!scan.dataset_prefix.empty()) {
+    DcmInputBufferStream stream;
+    stream.setBuffer(scan.dataset_prefix.data(),
+                     static_cast<offile_off_t>(scan.dataset_prefix.size()));
+    stream.setEos();
+    ds.transferInit();
+    const OFCondition cond =
+        ds.read(stream, dcmtk_xfer(scan.encoding), EGL_noChange, DCM_MaxReadLength);
+    ds.transferEnd();
+    if (cond.bad() && cond != EC_EndOfStream) {
+      return fail(ErrorCode::kRejected, std::string("DICOM header cannot be parsed: ") +
+                                            cond.text());
+    }
+  }
+
+  InstanceHeader h;
+  h.specific_character_set = get(ds, DCM_SpecificCharacterSet);
+  // DCMTK converts every string value to UTF-8 according to SpecificCharacterSet (iconv).
+  // When that fails (unknown or wrong character set) the raw bytes are kept and made valid
+  // UTF-8 below, so the index never holds invalid text.
+  const bool converted =
+      h.specific_character_set.empty() || ds.convertToUTF8().good();
+  auto text = [&](const DcmTagKey& key) {
+    std::string v = get(ds, key);
+    return converted ? ensure_utf8(v) : latin1_to_utf8_if_invalid(v);
+  };
+
+  h.patient_name = text(DCM_PatientName);
+  h.patient_id = text(DCM_PatientID);
+  h.patient_birth_date = text(DCM_PatientBirthDate);
+  h.patient_sex = text(DCM_PatientSex);
+  h.study_uid = text(DCM_StudyInstanceUID);
+  h.study_date = text(DCM_StudyDate);
+  h.study_time = text(DCM_StudyTime);
+  h.accession_number = text(DCM_AccessionNumber);
+  h.study_description = text(DCM_StudyDescription);
+  h.referring_physician_name = text(DCM_ReferringPhysicianName);
+  h.study_id = text(DCM_StudyID);
+  h.institution_name = text(DCM_InstitutionName);
+  h.body_part_examined = text(DCM_BodyPartExamined);
+  h.series_uid = text(DCM_SeriesInstanceUID);
+  h.series_number = get_int(ds, DCM_SeriesNumber);
+  h.series_description = text(DCM_SeriesDescription);
+  h.modality = text(DCM_Modality);
+  h.series_date = text(DCM_SeriesDate);
+  h.sop_uid = text(DCM_SOPInstanceUID);
+  h.sop_class_uid = text(DCM_SOPClassUID);
+  h.instance_number = get_int(ds, DCM_InstanceNumber);
+  h.number_of_frames = get_int(ds, DCM_NumberOfFrames);
+  h.rows = get_int(ds, DCM_Rows);
+  h.columns = get_int(ds, DCM_Columns);
+  h.transfer_syntax_uid = scan.transfer_syntax_uid;
+  if (h.sop_class_uid.empty()) h.sop_class_uid = scan.media_storage_sop_class_uid;
+
+  if (h.study_uid.empty()) return fail(ErrorCode::kRejected, "no Study Instance UID (0020,000D)");
+  if (h.series_uid.empty()) return fail(ErrorCode::kRejected, "no Series Instance UID (0020,000E)");
+  if (h.sop_uid.empty()) return fail(ErrorCode::kRejected, "no SOP Instance UID (0008,0018)");
+  return h;
+}
+
+}  // namespace custos::dicom

@@ -1,0 +1,57 @@
+// The searchable index of what the vault holds. Backends: SQLite (embedded default);
+// PostgreSQL later. Callers work inside transactions the index owns.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "index/records.h"
+
+namespace custos::index {
+
+// Read access within one consistent snapshot.
+class ReadTxn {
+ public:
+  virtual ~ReadTxn() = default;
+  [[nodiscard]] virtual Result<std::vector<StudyRow>> studies() = 0;
+  [[nodiscard]] virtual Result<std::optional<StudyRow>> study(const std::string& study_uid) = 0;
+  [[nodiscard]] virtual Result<std::vector<PatientRow>> patients() = 0;
+  [[nodiscard]] virtual Result<std::vector<StudyRow>> studies_of_patient(
+      const std::string& patient_id) = 0;
+  [[nodiscard]] virtual Result<std::vector<SeriesRow>> series_of(const std::string& study_uid) = 0;
+  [[nodiscard]] virtual Result<std::optional<SeriesRow>> series(const std::string& series_uid) = 0;
+  [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_of(
+      const std::string& series_uid) = 0;
+  // Every stored version of a SOP Instance UID (more than one after a conflict).
+  [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_by_sop(
+      const std::string& sop_uid) = 0;
+  [[nodiscard]] virtual Result<std::optional<InstanceRow>> instance_by_sha256(
+      const std::string& sha256) = 0;
+  // Every instance, in storage order, passed to fn one at a time.
+  [[nodiscard]] virtual Status for_each_instance(
+      const std::function<Status(const InstanceRow&)>& fn) = 0;
+  [[nodiscard]] virtual Result<long> instance_count() = 0;
+};
+
+class WriteTxn : public ReadTxn {
+ public:
+  // Adds one instance, creating its patient, study and series rows when new.
+  // kDuplicate: this SOP Instance UID with these bytes is already stored (nothing written).
+  // kConflict: the UID is stored with other bytes; this version is added beside it.
+  [[nodiscard]] virtual Result<AddOutcome> add_instance(const InstanceRecord& record) = 0;
+};
+
+// Thread-safe. read/write run fn inside a transaction: commit when fn succeeds (durable
+// before write() returns), roll back when it fails. fn must not keep the txn reference.
+class Index {
+ public:
+  virtual ~Index() = default;
+  [[nodiscard]] virtual Status read(const std::function<Status(ReadTxn&)>& fn) = 0;
+  [[nodiscard]] virtual Status write(const std::function<Status(WriteTxn&)>& fn) = 0;
+};
+
+}  // namespace custos::index

@@ -1,0 +1,110 @@
+// The rows of the index: patient -> study -> series -> instance, as plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace custos::index {
+
+// One stored instance with every attribute the index keeps (strings are UTF-8).
+struct InstanceRecord {
+  // Patient
+  std::string patient_name;
+  std::string patient_id;
+  std::string patient_birth_date;
+  std::string patient_sex;
+  // Study
+  std::string study_uid;
+  std::string study_date;
+  std::string study_time;
+  std::string accession_number;
+  std::string study_description;
+  std::string referring_physician_name;
+  std::string study_id;
+  std::string institution_name;
+  std::string body_part_examined;
+  // Series
+  std::string series_uid;
+  std::optional<long> series_number;
+  std::string series_description;
+  std::string modality;
+  std::string series_date;
+  // Instance
+  std::string sop_uid;
+  std::string sop_class_uid;
+  std::string transfer_syntax_uid;
+  std::optional<long> instance_number;
+  std::optional<long> number_of_frames;
+  std::optional<long> rows;
+  std::optional<long> columns;
+  // Custody
+  std::string sha256;         // hex of the original bytes; the blob id
+  std::uint64_t size = 0;
+  std::string received_at;    // UTC, ISO 8601
+  std::string source;         // where it came from ("import:/media/cd/DICOM/IM0001")
+  std::string flags;          // warnings kept with the instance (e.g. polyglot preamble)
+};
+
+struct PatientRow {
+  std::int64_t id = 0;
+  std::string patient_id;
+  std::string patient_name;
+  std::string birth_date;
+  std::string sex;
+  long studies = 0;
+};
+
+struct StudyRow {
+  std::int64_t patient_ref = 0;
+  std::string patient_name;
+  std::string patient_id;
+  std::string patient_birth_date;
+  std::string patient_sex;
+  std::string study_uid;
+  std::string study_date;
+  std::string study_time;
+  std::string accession_number;
+  std::string study_description;
+  std::string referring_physician_name;
+  std::string study_id;
+  std::string institution_name;
+  std::vector<std::string> modalities;   // distinct, sorted, from its series
+  std::vector<std::string> body_parts;   // distinct, sorted, from its series
+  long series_count = 0;
+  long instance_count = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct SeriesRow {
+  std::string study_uid;
+  std::string series_uid;
+  std::optional<long> series_number;
+  std::string series_description;
+  std::string modality;
+  std::string series_date;
+  std::string body_part_examined;
+  long instance_count = 0;
+};
+
+struct InstanceRow {
+  std::string study_uid;
+  std::string series_uid;
+  std::string sop_uid;
+  std::string sop_class_uid;
+  std::string transfer_syntax_uid;
+  std::optional<long> instance_number;
+  std::optional<long> number_of_frames;
+  std::optional<long> rows;
+  std::optional<long> columns;
+  std::string sha256;
+  std::uint64_t size = 0;
+  std::string received_at;
+  std::string source;
+  std::string flags;
+};
+
+enum class AddOutcome { kAdded, kDuplicate, kConflict };
+
+}  // namespace custos::index

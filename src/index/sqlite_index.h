@@ -1,0 +1,30 @@
+// Index on SQLite: one file, WAL journal, synchronous=FULL so a commit survives power loss.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "index/index.h"
+
+namespace custos::index {
+
+struct SqliteIndexOptions {
+  std::filesystem::path path;
+  bool create_if_missing = true;
+};
+
+class SqliteIndex final : public Index {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<SqliteIndex>> open(const SqliteIndexOptions&);
+  ~SqliteIndex() override;
+
+  Status read(const std::function<Status(ReadTxn&)>& fn) override;
+  Status write(const std::function<Status(WriteTxn&)>& fn) override;
+
+ private:
+  struct Impl;
+  explicit SqliteIndex(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace custos::index

@@ -1,0 +1,70 @@
+#include "index/sqlite_schema.h"
+
+#include <array>
+
+namespace custos::index {
+namespace {
+
+// Patients are told apart by ID, name and birth date together: IDs are only unique within
+// one hospital, and one person has different IDs at different hospitals.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE patients (
+  id          INTEGER PRIMARY KEY,
+  patient_id  TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  birth_date  TEXT NOT NULL,
+  sex         TEXT NOT NULL,
+  UNIQUE (patient_id, name, birth_date)
+);
+CREATE TABLE studies (
+  id                  INTEGER PRIMARY KEY,
+  study_uid           TEXT NOT NULL UNIQUE,
+  patient_ref         INTEGER NOT NULL REFERENCES patients(id),
+  study_date          TEXT NOT NULL,
+  study_time          TEXT NOT NULL,
+  accession_number    TEXT NOT NULL,
+  description         TEXT NOT NULL,
+  referring_physician TEXT NOT NULL,
+  study_id            TEXT NOT NULL,
+  institution         TEXT NOT NULL
+);
+CREATE INDEX studies_by_patient ON studies(patient_ref);
+CREATE INDEX studies_by_date ON studies(study_date);
+CREATE TABLE series (
+  id             INTEGER PRIMARY KEY,
+  series_uid     TEXT NOT NULL UNIQUE,
+  study_ref      INTEGER NOT NULL REFERENCES studies(id),
+  series_number  INTEGER,
+  description    TEXT NOT NULL,
+  modality       TEXT NOT NULL,
+  series_date    TEXT NOT NULL,
+  body_part      TEXT NOT NULL
+);
+CREATE INDEX series_by_study ON series(study_ref);
+CREATE TABLE instances (
+  id                  INTEGER PRIMARY KEY,
+  series_ref          INTEGER NOT NULL REFERENCES series(id),
+  sop_uid             TEXT NOT NULL,
+  sha256              TEXT NOT NULL UNIQUE,
+  sop_class_uid       TEXT NOT NULL,
+  transfer_syntax_uid TEXT NOT NULL,
+  instance_number     INTEGER,
+  number_of_frames    INTEGER,
+  rows                INTEGER,
+  columns             INTEGER,
+  size                INTEGER NOT NULL,
+  received_at         TEXT NOT NULL,
+  source              TEXT NOT NULL,
+  flags               TEXT NOT NULL
+);
+CREATE INDEX instances_by_sop ON instances(sop_uid);
+CREATE INDEX instances_by_series ON instances(series_ref);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+}  // namespace
+
+std::span<const std::string_view> sqlite_migrations() { return kMigrations; }
+
+}  // namespace custos::index
