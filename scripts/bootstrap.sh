@@ -14,7 +14,7 @@ packages=(
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
   # benchmark peer
-  orthanc curl
+  orthanc curl time
 )
 
 missing=()

@@ -129,9 +129,8 @@ class Cli(VaultTestCase):
     def test_executable_preamble_is_kept_and_flagged(self):
         path = os.path.join(self.tmp, "polyglot.dcm")
         make_instance(path)
-        data = bytearray(open(path, "rb").read())
-        data[0:2] = b"MZ"
-        open(path, "wb").write(bytes(data))
+        with open(path, "r+b") as f:
+            f.write(b"MZ")
         summary, code = self.import_json(path)
         self.assertEqual(code, 0)
         self.assertEqual(summary["instances_added"], 1)

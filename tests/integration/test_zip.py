@@ -2,9 +2,10 @@
 """Zip import: a normal archive imports like a folder; a zip-slip entry, a zip bomb and a
 corrupt archive are each refused with a clear reason; nothing is written outside the vault."""
 import os
+import struct
 import zipfile
 
-from gen import make_set
+from gen import make_instance, make_set
 from support import VaultTestCase, all_files, run_tests, sha256
 
 
@@ -43,10 +44,19 @@ class ZipImport(VaultTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "..", "escaped.dcm")))
 
     def test_zip_bomb_is_refused(self):
+        # A real DICOM header whose pixel data claims 1 GiB of zeros: it must be read to be
+        # judged, so only the expansion limit stops it.
+        header = os.path.join(self.tmp, "header.dcm")
+        make_instance(header, size=4)
+        with open(header, "rb") as f:
+            data = f.read()
+        tag = data.rindex(b"\xe0\x7f\x10\x00OW\x00\x00")
+        head = data[:tag + 8] + struct.pack("<I", 1 << 30)
         archive = os.path.join(self.tmp, "bomb.zip")
         zeros = b"\0" * (1 << 20)
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
             with z.open("bomb.dcm", "w", force_zip64=True) as f:
+                f.write(head)
                 for _ in range(1024):  # 1 GiB of zeros, about 1 MB compressed
                     f.write(zeros)
         summary, code = self.import_json(archive)
@@ -63,7 +73,8 @@ class ZipImport(VaultTestCase):
         with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as z:
             for p in paths:
                 z.write(p, os.path.basename(p))
-        data = open(good, "rb").read()
+        with open(good, "rb") as f:
+            data = f.read()
         truncated = os.path.join(self.tmp, "truncated.zip")
         with open(truncated, "wb") as f:
             f.write(data[: len(data) // 2])
