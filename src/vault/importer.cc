@@ -52,10 +52,12 @@ struct Importer::Pending {
   std::optional<std::string> flag;
 };
 
-Importer::Importer(blob::BlobStore& blobs, index::Index& index, const Clock& clock,
+Importer::Importer(blob::BlobStore& blobs, index::Index& index,
+                   dicom::IsolatedHeaderReader& parser, const Clock& clock,
                    const ImportOptions& options, ProgressObserver* progress)
     : blobs_(blobs),
       index_(index),
+      parser_(parser),
       clock_(clock),
       options_(options),
       progress_(progress),
@@ -132,7 +134,8 @@ void Importer::on_item(const source::Item& item, source::ByteReader& reader) {
     ++summary_.skipped_non_dicom;  // the DICOMDIR itself: an index of the media, not an image
     return;
   }
-  auto header = dicom::read_header(*scan);
+  // DCMTK runs in the worker process: a parser crash or hang costs this file only.
+  auto header = parser_.read(*scan);
   if (!header) return reject(path, header.error().message);
 
   blob::BlobId id{hasher.finish()};

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
+#include "dicom/isolated_header_reader.h"
 #include "index/index.h"
 #include "source/source.h"
 #include "vault/reports.h"
@@ -22,8 +23,8 @@ struct ImportOptions;
 // Not thread-safe: one importer per import, driven by source::walk on one thread.
 class Importer final : public source::ItemSink {
  public:
-  Importer(blob::BlobStore& blobs, index::Index& index, const Clock& clock,
-           const ImportOptions& options, ProgressObserver* progress);
+  Importer(blob::BlobStore& blobs, index::Index& index, dicom::IsolatedHeaderReader& parser,
+           const Clock& clock, const ImportOptions& options, ProgressObserver* progress);
   ~Importer() override;
 
   void on_item(const source::Item& item, source::ByteReader& reader) override;
@@ -43,6 +44,7 @@ class Importer final : public source::ItemSink {
 
   blob::BlobStore& blobs_;
   index::Index& index_;
+  dicom::IsolatedHeaderReader& parser_;
   const Clock& clock_;
   const ImportOptions& options_;
   ProgressObserver* progress_;

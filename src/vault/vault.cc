@@ -104,7 +104,7 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
     estimate(inputs, files, bytes);
     progress->on_start(files, bytes);
   }
-  Importer importer(*blobs_, *index_, clock_, options, progress);
+  Importer importer(*blobs_, *index_, parser_, clock_, options, progress);
   std::vector<Error> input_errors;
   for (const auto& input : inputs) {
     if (importer.stopped()) break;

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "blob/blob_store.h"
+#include "dicom/isolated_header_reader.h"
 #include "index/index.h"
 #include "source/source.h"
 #include "vault/layout.h"
@@ -82,6 +83,8 @@ class Vault {
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<index::Index> index_;
   const Clock& clock_;
+  // DCMTK header parsing, in a resource-limited worker process started on first use.
+  dicom::IsolatedHeaderReader parser_;
 };
 
 }  // namespace custos::vault

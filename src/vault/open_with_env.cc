@@ -1,0 +1,33 @@
+// open_with_env: Vault::open with the storage I/O routed through an Env.
+#include "vault/open_with_env.h"
+
+#include "base/posix_file.h"
+#include "blob/file_blob_store.h"
+#include "index/sqlite_index.h"
+
+namespace custos::vault {
+
+Result<std::unique_ptr<Vault>> open_with_env(const std::filesystem::path& root,
+                                             const Clock& clock,
+                                             const EnvOpenOptions& options) {
+  const Layout layout{root};
+  auto text = read_small_file(layout.descriptor(), 64 * 1024);
+  if (!text) {
+    if (text.error().code == ErrorCode::kNotFound) {
+      return fail(ErrorCode::kNotFound,
+                  "no vault at " + root.string() + " (create one with: custos init)");
+    }
+    return fail(text.error());
+  }
+  auto descriptor = parse_descriptor(*text);
+  if (!descriptor) return fail(with_context(descriptor.error(), root.string()));
+  blob::FileBlobStoreOptions blob_options{layout.blobs(), layout.tmp(), options.sync_threads,
+                                          options.env};
+  auto blobs = blob::FileBlobStore::open(blob_options);
+  if (!blobs) return fail(blobs.error());
+  auto index = index::SqliteIndex::open({layout.index_db(), false, options.sqlite_vfs});
+  if (!index) return fail(index.error());
+  return std::make_unique<Vault>(layout, *descriptor, std::move(*blobs), std::move(*index), clock);
+}
+
+}  // namespace custos::vault
