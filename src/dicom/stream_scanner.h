@@ -18,10 +18,12 @@
 namespace custos::dicom {
 
 struct ScanLimits {
-  std::uint32_t max_depth = 64;                      // sequences + items nested
-  std::size_t max_header_bytes = 64u << 20;          // dataset prefix kept in memory
-  std::uint64_t max_inflate_ratio = 200;             // deflated transfer syntax
-  std::uint64_t max_inflated_bytes = 4ull << 30;     // absolute cap on inflated dataset
+  // Sequences nested in one another (an item belongs to its sequence's level; encapsulated
+  // pixel data counts as a sequence). A top-level sequence is level 1.
+  std::uint32_t max_depth = 64;
+  std::size_t max_header_bytes = 64u << 20;       // dataset prefix kept in memory
+  std::uint64_t max_inflate_ratio = 200;          // deflated transfer syntax
+  std::uint64_t max_inflated_bytes = 4ull << 30;  // absolute cap on inflated dataset
 };
 
 // How the dataset (after the meta group) is encoded.

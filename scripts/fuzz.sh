@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for FUZZ_SECONDS
+# (default 45; `make fuzz` runs an hour each). Corpora are seeded from Debian's pydicom test
+# files and from small archives made here; every crasher kept in fuzz/regressions/<target>/
+# is replayed first. A crash fails the run and leaves the reproducer in build-fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-45}
+build=${FUZZ_BUILD:-build-fuzz}
+targets=${FUZZ_TARGETS:-scanner header dicomdir zip}
+
+if [ ! -f "$build/build.ninja" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCUSTOS_FUZZ=ON >/dev/null
+fi
+cmake --build "$build" -j "$(nproc)" --target $(for t in $targets; do printf '%s_fuzzer ' "$t"; done)
+
+pydicom=$(/usr/bin/python3 -c 'import pydicom.data as d, os; print(os.path.join(d.__path__[0], "test_files"))')
+seed() {  # seed TARGET: fills $build/corpus/TARGET once
+  local dir=$build/corpus/$1
+  [ -d "$dir" ] && return 0
+  mkdir -p "$dir"
+  case $1 in
+    scanner|header)
+      find "$pydicom" -type f -name '*.dcm' -size -200k -exec cp -t "$dir" {} + ;;
+    dicomdir)
+      find "$pydicom" -type f -name 'DICOMDIR*' | while read -r f; do
+        cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-12)"; done ;;
+    zip)
+      /usr/bin/python3 - "$pydicom" "$dir" <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+files = sorted(f for f in os.listdir(src) if f.endswith(".dcm"))[:12]
+for i, name in enumerate(files):
+    with zipfile.ZipFile(os.path.join(out, "seed%02d.zip" % i), "w",
+                         zipfile.ZIP_DEFLATED if i % 2 else zipfile.ZIP_STORED) as z:
+        z.write(os.path.join(src, name), "DICOM/" + name)
+        z.writestr("README.TXT", "seed")
+PY
+      ;;
+  esac
+}
+
+mkdir -p "$build/crashes"
+status=0
+for t in $targets; do
+  seed "$t"
+  mapfile -t regressions < <(find "fuzz/regressions/$t" -type f ! -name '.*' 2>/dev/null)
+  if [ ${#regressions[@]} -gt 0 ]; then
+    echo "fuzz: $t: replaying ${#regressions[@]} regression inputs"
+    "$build/fuzz/${t}_fuzzer" -runs=0 -rss_limit_mb=2048 "${regressions[@]}" >/dev/null 2>&1 || {
+      echo "fuzz: $t: a regression input fails again"; status=1; }
+  fi
+  echo "fuzz: $t for ${seconds}s"
+  if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -print_final_stats=1 -artifact_prefix="$build/crashes/${t}-" "$build/corpus/$t" \
+       > "$build/${t}.log" 2>&1; then
+    echo "fuzz: $t FOUND A CRASH (see $build/${t}.log and $build/crashes/)"
+    tail -40 "$build/${t}.log"
+    status=1
+  else
+    grep -E 'stat::number_of_executed_runs|stat::peak_rss_mb' "$build/${t}.log" | sed "s/^/fuzz: $t: /"
+  fi
+done
+exit $status
