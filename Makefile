@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 VAULT ?= $(if $(CUSTOS_VAULT),$(CUSTOS_VAULT),$(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/custos)
 
-.PHONY: all bootstrap build build-asan run test test-unit test-asan bench clean format
+.PHONY: all bootstrap build build-asan run test test-long fuzz bench clean format
 
 all: build
 
@@ -33,11 +33,15 @@ run: build
 test: build build-asan
 	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
+# Hours of fuzzing per target (the short run is part of `make test`).
+fuzz: bootstrap
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} scripts/fuzz.sh
+
 bench: build
 	@bench/run.sh $(BUILD)/custos
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -59,7 +59,7 @@ for t in $targets; do
     tail -40 "$build/${t}.log"
     status=1
   else
-    grep -E 'stat::number_of_executed_runs|stat::peak_rss_mb' "$build/${t}.log" | sed "s/^/fuzz: $t: /"
+    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$build/${t}.log" | sed "s/^/fuzz: $t: /"
   fi
 done
 exit $status

@@ -15,6 +15,15 @@ echo "== tests under ASan+UBSan ($asan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$asan" --output-on-failure -j "$jobs" --timeout 1800 -LE slow 2>&1 | tee -a "$log" || status=1
 
+echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:=30}s per target)"
+if FUZZ_SECONDS=$FUZZ_SECONDS scripts/fuzz.sh 2>&1 | tee "$log.fuzz"; then
+  echo "100% tests passed, 0 tests failed out of 1" >> "$log"
+else
+  echo "0% tests passed, 1 tests failed out of 1" >> "$log"
+  status=1
+fi
+rm -f "$log.fuzz"
+
 passed=0
 failed=0
 while read -r p f; do
