@@ -1,18 +1,15 @@
 #include "blob/file_blob_store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <set>
 #include <thread>
-
-#include "base/posix_file.h"
+#include <utility>
+#include <vector>
 
 namespace custos::blob {
 namespace fs = std::filesystem;
@@ -32,47 +29,71 @@ std::string random_name() {
 
 class FileBlobWriter final : public BlobWriter {
  public:
-  FileBlobWriter(UniqueFd fd, fs::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  FileBlobWriter(Env& env, std::unique_ptr<WritableFile> file, fs::path path)
+      : env_(env), file_(std::move(file)), path_(std::move(path)) {}
   ~FileBlobWriter() override {
-    if (!published_) ::unlink(path_.c_str());
+    if (state_ == State::kOpen) discard();
   }
   Status write(std::span<const std::byte> bytes) override {
-    return write_all(fd_.get(), bytes, path_);
+    if (state_ != State::kOpen) return refused();
+    auto s = file_->append(bytes);
+    if (!s) discard();  // a half-written file is of no use; free the space now
+    return s;
   }
   Status finish() override {
-    // Start write-back now so the fsync at group commit finds little left to do.
-    ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (state_ != State::kOpen) return refused();
+    file_->start_writeback();  // so the fsync at group commit finds little left to do
     return {};
   }
-  [[nodiscard]] int fd() const { return fd_.get(); }
+  // Never retried: after a failed fsync the kernel may have dropped the dirty pages, so a
+  // later success would prove nothing. The staged file goes at once.
+  Status sync() {
+    if (state_ != State::kOpen) return refused();
+    auto s = file_->sync();
+    if (!s) discard();
+    return s;
+  }
   [[nodiscard]] const fs::path& path() const { return path_; }
   void mark_published() {
-    published_ = true;
-    fd_ = UniqueFd();
+    state_ = State::kPublished;
+    (void)file_->close();  // data and name are durable; closing cannot lose them
+  }
+  void discard() {
+    state_ = State::kDiscarded;
+    (void)file_->close();
+    (void)env_.remove_file(path_);  // if this fails, the next open removes stale staging
   }
 
  private:
-  UniqueFd fd_;
+  enum class State { kOpen, kPublished, kDiscarded };
+  Status refused() const {
+    return fail(ErrorCode::kIoError,
+                "staged file " + path_.string() + " was discarded after a failed write or fsync");
+  }
+  Env& env_;
+  std::unique_ptr<WritableFile> file_;
   fs::path path_;
-  bool published_ = false;
+  State state_ = State::kOpen;
 };
 
 class FileBlobReader final : public BlobReader {
  public:
-  FileBlobReader(UniqueFd fd, fs::path path, std::uint64_t size)
-      : fd_(std::move(fd)), path_(std::move(path)), size_(size) {
-    ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  }
-  Result<std::size_t> read(std::span<std::byte> buf) override {
-    return read_some(fd_.get(), buf, path_);
-  }
-  [[nodiscard]] std::uint64_t size() const override { return size_; }
+  explicit FileBlobReader(std::unique_ptr<SequentialFile> file) : file_(std::move(file)) {}
+  Result<std::size_t> read(std::span<std::byte> buf) override { return file_->read(buf); }
+  [[nodiscard]] std::uint64_t size() const override { return file_->size(); }
 
  private:
-  UniqueFd fd_;
-  fs::path path_;
-  std::uint64_t size_;
+  std::unique_ptr<SequentialFile> file_;
 };
+
+// Whether `path` is `dir` or lies below it.
+bool is_under(const fs::path& path, const fs::path& dir) {
+  auto p = path.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+    if (p == path.end() || *p != *d) return false;
+  }
+  return true;
+}
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
 template <class Fn>
@@ -96,49 +117,47 @@ void parallel_for(std::size_t n, unsigned threads, Fn fn) {
 // process lives, so another process can tell stale staging (crash leftovers) from live.
 struct Staging {
   fs::path dir;
-  UniqueFd lock;
+  std::unique_ptr<FileLock> lock;
 };
 
-Result<Staging> make_staging(const fs::path& tmp_dir) {
-  // Remove staging directories whose owner is gone (their lock is free).
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(tmp_dir, ec)) {
-    const fs::path lock_path = entry.path() / "lock";
-    const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (entry.is_directory()) fs::remove_all(entry.path(), ec);
-      continue;
+Result<Staging> make_staging(Env& env, const fs::path& tmp_dir) {
+  // Remove staging directories whose owner is gone (no lock file, or its lock is free),
+  // holding their lock meanwhile. Best effort: what stays is retried at the next open.
+  std::vector<std::pair<fs::path, std::unique_ptr<FileLock>>> stale;
+  (void)env.list_dir(tmp_dir, false, [&](const DirEntry& entry) -> Status {
+    if (entry.kind != FileKind::kDirectory) return {};
+    auto lock = env.lock_file(entry.path / "lock", false);
+    if (lock) {
+      stale.emplace_back(entry.path, std::move(*lock));
+    } else if (lock.error().code == ErrorCode::kNotFound) {
+      stale.emplace_back(entry.path, nullptr);
     }
-    const UniqueFd lock(fd);
-    if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) fs::remove_all(entry.path(), ec);
-  }
+    return {};
+  });
+  for (const auto& [dir, lock] : stale) (void)remove_tree(env, dir);
   Staging s;
   s.dir = tmp_dir / ("stage-" + random_name());
-  if (auto st = make_dirs(s.dir); !st) return fail(st.error());
-  const fs::path lock_path = s.dir / "lock";
-  const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(posix_error("cannot create", lock_path, errno));
-  s.lock = UniqueFd(fd);
-  if (::flock(s.lock.get(), LOCK_EX | LOCK_NB) != 0) {
-    return fail(posix_error("cannot lock", lock_path, errno));
-  }
+  if (auto st = env.create_dirs(s.dir); !st) return fail(st.error());
+  auto lock = env.lock_file(s.dir / "lock", true);
+  if (!lock) return fail(lock.error());
+  s.lock = std::move(*lock);
   return s;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<FileBlobStore>> FileBlobStore::open(const FileBlobStoreOptions& options) {
-  if (auto s = make_dirs(options.blobs_dir); !s) return fail(s.error());
-  if (auto s = make_dirs(options.tmp_dir); !s) return fail(s.error());
-  auto staging = make_staging(options.tmp_dir);
+  Env& env = options.env;
+  if (auto s = env.create_dirs(options.blobs_dir); !s) return fail(s.error());
+  if (auto s = env.create_dirs(options.tmp_dir); !s) return fail(s.error());
+  auto staging = make_staging(env, options.tmp_dir);
   if (!staging) return fail(staging.error());
   return std::unique_ptr<FileBlobStore>(
       new FileBlobStore(options, std::move(staging->dir), std::move(staging->lock)));
 }
 
 FileBlobStore::~FileBlobStore() {
-  std::error_code ec;
-  fs::remove_all(staging_dir_, ec);  // only this store's leftovers; writers are gone by now
+  (void)remove_tree(env_, staging_dir_);  // only this store's leftovers; writers are gone by now
 }
 
 fs::path FileBlobStore::path_of(const BlobId& id) const {
@@ -148,9 +167,10 @@ fs::path FileBlobStore::path_of(const BlobId& id) const {
 
 Result<std::unique_ptr<BlobWriter>> FileBlobStore::create() {
   const fs::path path = staging_dir_ / (random_name() + ".part");
-  auto fd = create_exclusive(path);
-  if (!fd) return fail(fd.error());
-  return std::unique_ptr<BlobWriter>(std::make_unique<FileBlobWriter>(std::move(*fd), path));
+  auto file = env_.new_writable_file(path);
+  if (!file) return fail(file.error());
+  return std::unique_ptr<BlobWriter>(
+      std::make_unique<FileBlobWriter>(env_, std::move(*file), path));
 }
 
 std::vector<Status> FileBlobStore::publish(std::span<const Publication> batch) {
@@ -164,79 +184,72 @@ std::vector<Status> FileBlobStore::publish(std::span<const Publication> batch) {
   }
   // 1. Data durable, in parallel: the file system's journal merges concurrent syncs.
   parallel_for(batch.size(), options_.sync_threads, [&](std::size_t i) {
-    if (writers[i] != nullptr) results[i] = fsync_fd(writers[i]->fd(), writers[i]->path());
+    if (writers[i] != nullptr) results[i] = writers[i]->sync();
   });
-  // 2. Move into place. New fan-out directories need their parent synced too.
+  // 2. Move into place. Every directory on the way is synced below, new or not: a
+  // directory another writer created may not be durable yet, and syncing a clean one is
+  // cheap.
   std::set<fs::path> dirs_to_sync;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!results[i]) continue;
     const fs::path target = path_of(batch[i].id);
     const fs::path dir = target.parent_path();
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-      if (auto s = make_dirs(dir); !s) {
-        results[i] = s;
-        continue;
-      }
-      dirs_to_sync.insert(dir.parent_path());
-      dirs_to_sync.insert(dir.parent_path().parent_path());
+    auto info = env_.stat(dir);
+    if (!info) {
+      results[i] = fail(info.error());
+    } else if (info->kind != FileKind::kDirectory) {
+      results[i] = env_.create_dirs(dir);
     }
-    results[i] = rename_file(writers[i]->path(), target);
-    if (results[i]) {
-      writers[i]->mark_published();
-      dirs_to_sync.insert(dir);
+    if (results[i]) results[i] = env_.rename_file(writers[i]->path(), target);
+    if (!results[i]) {
+      writers[i]->discard();
+      continue;
     }
+    writers[i]->mark_published();
+    dirs_to_sync.insert(dir);
+    dirs_to_sync.insert(dir.parent_path());
+    dirs_to_sync.insert(dir.parent_path().parent_path());
   }
-  // 3. Directory entries durable. A failure fails every object of that directory.
+  // 3. Directory entries durable. A failure fails every object at or below that directory
+  // (the object stays in place: it may be the same bytes another row already refers to).
   const std::vector<fs::path> dirs(dirs_to_sync.begin(), dirs_to_sync.end());
   std::vector<Status> dir_results(dirs.size());
   parallel_for(dirs.size(), options_.sync_threads,
-               [&](std::size_t d) { dir_results[d] = fsync_dir(dirs[d]); });
+               [&](std::size_t d) { dir_results[d] = env_.sync_dir(dirs[d]); });
   for (std::size_t d = 0; d < dirs.size(); ++d) {
     if (dir_results[d]) continue;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (results[i] && path_of(batch[i].id).parent_path() == dirs[d]) results[i] = dir_results[d];
+      if (results[i] && is_under(path_of(batch[i].id), dirs[d])) results[i] = dir_results[d];
     }
   }
   return results;
 }
 
 Result<std::unique_ptr<BlobReader>> FileBlobStore::open(const BlobId& id) {
-  const fs::path path = path_of(id);
-  auto fd = open_read(path);
-  if (!fd) return fail(fd.error());
-  auto size = file_size(fd->get(), path);
-  if (!size) return fail(size.error());
-  return std::unique_ptr<BlobReader>(
-      std::make_unique<FileBlobReader>(std::move(*fd), path, *size));
+  auto file = env_.new_sequential_file(path_of(id));
+  if (!file) return fail(file.error());
+  return std::unique_ptr<BlobReader>(std::make_unique<FileBlobReader>(std::move(*file)));
 }
 
 Result<bool> FileBlobStore::contains(const BlobId& id) {
-  std::error_code ec;
-  const bool exists = fs::is_regular_file(path_of(id), ec);
-  if (ec && ec != std::errc::no_such_file_or_directory) {
-    return fail(posix_error("cannot stat", path_of(id), ec.value()));
-  }
-  return exists;
+  auto info = env_.stat(path_of(id));
+  if (!info) return fail(info.error());
+  return info->kind == FileKind::kFile;
 }
 
 Status FileBlobStore::remove(const BlobId& id) {
   const fs::path path = path_of(id);
-  if (::unlink(path.c_str()) != 0) return fail(posix_error("cannot remove", path, errno));
-  return fsync_dir(path.parent_path());
+  if (auto s = env_.remove_file(path); !s) return s;
+  return env_.sync_dir(path.parent_path());
 }
 
 Status FileBlobStore::for_each(const std::function<Status(const BlobId&, std::uint64_t)>& fn) {
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(options_.blobs_dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
+  return env_.list_dir(options_.blobs_dir, true, [&](const DirEntry& entry) -> Status {
+    if (entry.kind != FileKind::kFile) return {};
     BlobId id;
-    if (!from_hex(it->path().filename().string(), id.digest)) continue;
-    if (auto s = fn(id, it->file_size(ec)); !s) return s;
-  }
-  if (ec) return fail(posix_error("cannot list", options_.blobs_dir, ec.value()));
-  return {};
+    if (!from_hex(entry.path.filename().string(), id.digest)) return {};
+    return fn(id, entry.size);
+  });
 }
 
 }  // namespace custos::blob

@@ -28,7 +28,10 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
     case SQLITE_CONSTRAINT: ec = ErrorCode::kConflict; break;
     default: break;
   }
-  return Error{ec, "index: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+  // Name the file: SQLite's own messages ("disk I/O error") do not.
+  const char* file = sqlite3_db_filename(db, "main");
+  std::string where = file != nullptr && file[0] != '\0' ? std::string("index ") + file : "index";
+  return Error{ec, where + ": " + std::string(what) + ": " + sqlite3_errmsg(db)};
 }
 
 struct StmtDeleter {
@@ -436,7 +439,8 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const SqliteIndexOptions&
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags,
+                                 options.vfs.empty() ? nullptr : options.vfs.c_str());
   impl->db.reset(raw);
   if (rc != SQLITE_OK) {
     if (raw == nullptr) return fail(ErrorCode::kInternal, "index: out of memory");

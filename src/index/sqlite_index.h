@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "index/index.h"
 
@@ -11,6 +12,9 @@ namespace custos::index {
 struct SqliteIndexOptions {
   std::filesystem::path path;
   bool create_if_missing = true;
+  // The registered SQLite VFS to open the files with (EnvVfs in the fault tests); empty:
+  // SQLite's default.
+  std::string vfs;
 };
 
 class SqliteIndex final : public Index {

@@ -7,8 +7,7 @@
 
 namespace custos::vault {
 
-Result<std::unique_ptr<Vault>> open_with_env(const std::filesystem::path& root,
-                                             const Clock& clock,
+Result<std::unique_ptr<Vault>> open_with_env(const std::filesystem::path& root, const Clock& clock,
                                              const EnvOpenOptions& options) {
   const Layout layout{root};
   auto text = read_small_file(layout.descriptor(), 64 * 1024);
@@ -27,7 +26,9 @@ Result<std::unique_ptr<Vault>> open_with_env(const std::filesystem::path& root,
   if (!blobs) return fail(blobs.error());
   auto index = index::SqliteIndex::open({layout.index_db(), false, options.sqlite_vfs});
   if (!index) return fail(index.error());
-  return std::make_unique<Vault>(layout, *descriptor, std::move(*blobs), std::move(*index), clock);
+  std::unique_ptr<index::Index> idx = std::move(*index);
+  if (options.wrap_index) idx = options.wrap_index(std::move(idx));
+  return std::make_unique<Vault>(layout, *descriptor, std::move(*blobs), std::move(idx), clock);
 }
 
 }  // namespace custos::vault
