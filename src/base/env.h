@@ -92,7 +92,8 @@ class Env {
   [[nodiscard]] virtual Status remove_file(const std::filesystem::path& path) = 0;
   // Removes an empty directory.
   [[nodiscard]] virtual Status remove_dir(const std::filesystem::path& path) = 0;
-  // Creates the directory and its missing parents (mode 0700); success when it exists.
+  // Creates the directory and its missing parents (mode 0777 less the umask); success when
+  // it exists.
   [[nodiscard]] virtual Status create_dirs(const std::filesystem::path& path) = 0;
   // Makes the entries of `dir` durable. Never retried after a failure.
   [[nodiscard]] virtual Status sync_dir(const std::filesystem::path& dir) = 0;

@@ -9,6 +9,9 @@
 #include "base/clock.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/secrets.h"
+#include "base/posix_file.h"
+#include "cli/audit_command.h"
 #include "vault/vault.h"
 
 namespace custos::cli {
@@ -34,6 +37,17 @@ int report(const Error& e, const std::string& command) {
 
 struct Options {
   std::string vault;
+  std::string key_file;
+  std::string new_passphrase_file;
+  std::string recovery_key_file;
+  bool use_recovery_key = false;
+  std::string since;
+  std::string study;
+  std::string action;
+  std::size_t limit = 0;
+  bool verify = false;
+  std::vector<std::string> checkpoints;
+  std::string format = "dicom";
   bool json = false;
   bool csv = false;
   bool no_encryption = false;
@@ -58,7 +72,12 @@ int run(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "create a new, empty vault");
   init->add_flag("--no-encryption", o.no_encryption,
                  "store without encryption at rest (for disks that are encrypted already)");
-  init->add_option("--passphrase-file", o.passphrase_file, "read the passphrase from a file");
+  app.add_option("--passphrase-file", o.passphrase_file,
+                 "read the vault passphrase from a file (else $CUSTOS_PASSPHRASE, else a prompt)");
+  app.add_option("--key-file", o.key_file,
+                 "unlock with a key file instead of the passphrase (else $CUSTOS_KEY_FILE)");
+  init->add_option("--create-key-file", o.out,
+                   "also create a key file (mode 0600) that unlocks the vault unattended");
 
   auto* import = app.add_subcommand(
       "import", "import folders, CD/DVD/USB copies with a DICOMDIR, .zip files or single files");
@@ -86,6 +105,42 @@ int run(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "re-hash every stored object against its SHA-256");
   verify->add_flag("--json", o.json, "print the report as JSON");
 
+  auto* passphrase = app.add_subcommand("passphrase", "manage the vault passphrase");
+  auto* change = passphrase->add_subcommand("change", "set a new passphrase (nothing re-encrypted)");
+  change->add_option("--new-passphrase-file", o.new_passphrase_file,
+                     "read the new passphrase from a file (else $CUSTOS_NEW_PASSPHRASE, else a prompt)");
+  passphrase->require_subcommand(1);
+
+  auto* unlock = app.add_subcommand(
+      "unlock", "forgot the passphrase: open with the recovery key and set a new passphrase");
+  unlock->add_flag("--recovery-key", o.use_recovery_key, "use the recovery key")->required();
+  unlock->add_option("--recovery-key-file", o.recovery_key_file,
+                     "read the recovery key from a file (else $CUSTOS_RECOVERY_KEY, else a prompt)");
+  unlock->add_option("--new-passphrase-file", o.new_passphrase_file,
+                     "read the new passphrase from a file");
+
+  auto* keyfile = app.add_subcommand("keyfile", "key files for unattended unlocking");
+  auto* keyfile_add = keyfile->add_subcommand("add", "create a key file that unlocks the vault");
+  keyfile_add->add_option("PATH", o.out, "where to create it (mode 0600)")->required();
+  keyfile->require_subcommand(1);
+
+  auto* audit_cmd = app.add_subcommand("audit", "the audit trail: who touched what, when, from where");
+  audit_cmd->add_option("--since", o.since, "entries from this date (YYYY-MM-DD) on");
+  audit_cmd->add_option("--study", o.study, "entries naming this Study Instance UID");
+  audit_cmd->add_option("--action", o.action, "entries of this action (a prefix when it ends in '.')");
+  audit_cmd->add_option("--limit", o.limit, "at most this many of the most recent entries");
+  audit_cmd->add_flag("--json", o.json, "print JSON");
+  audit_cmd->add_flag("--verify", o.verify,
+                      "check the hash chain, its recorded head and any --checkpoint; exit 1 if broken");
+  audit_cmd->add_option("--checkpoint", o.checkpoints, "a checkpoint file kept outside the vault");
+  auto* audit_export = audit_cmd->add_subcommand(
+      "export", "write the entries as DICOM PS3.15 audit messages (XML)");
+  audit_export->add_option("--format", o.format, "dicom")->check(CLI::IsMember({"dicom"}));
+  audit_export->add_option("--out", o.out, "output file (default: standard output)");
+  auto* audit_checkpoint = audit_cmd->add_subcommand(
+      "checkpoint", "sign the current head of the trail; keep the file somewhere else");
+  audit_checkpoint->add_option("--out", o.out, "output file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -97,15 +152,94 @@ int run(int argc, char** argv) {
   const fs::path root = o.vault.empty() ? default_vault() : fs::path(o.vault);
   const std::string command = app.get_subcommands().front()->get_name();
 
+  SecretSources sources{o.passphrase_file, o.key_file};
+  if (sources.key_file.empty()) {
+    if (const char* k = std::getenv("CUSTOS_KEY_FILE"); k && *k) sources.key_file = k;
+  }
+
   if (*init) {
-    const Status s = vault::Vault::init(root, {.encryption = !o.no_encryption}, clock);
-    if (!s) return report(s.error(), command);
-    std::cout << "Created an empty vault at " << root.string() << " (not encrypted)\n";
+    vault::InitOptions io;
+    io.encryption = !o.no_encryption;
+    if (io.encryption) {
+      auto pass = read_passphrase(sources, "New passphrase for " + root.string() + ": ", true);
+      if (!pass) return report(pass.error(), command);
+      io.passphrase = *pass;
+      if (!o.out.empty()) io.key_file = fs::path(o.out);
+    }
+    auto made = vault::Vault::init(root, io, clock);
+    if (!made) return report(made.error(), command);
+    if (!io.encryption) {
+      std::cout << "Created an empty vault at " << root.string() << " (not encrypted)\n";
+      return kExitOk;
+    }
+    std::cout << "Created an empty encrypted vault at " << root.string() << "\n\n"
+              << "Recovery key (shown once; write it down and keep it apart from the computer):\n\n"
+              << "    " << *made->recovery_key << "\n\n"
+              << "Without the passphrase or this recovery key the data cannot be read by anyone,\n"
+              << "including you. `custos unlock --recovery-key` sets a new passphrase with it.\n";
+    if (io.key_file) std::cout << "Key file: " << io.key_file->string() << " (mode 0600)\n";
     return kExitOk;
   }
 
-  auto v = vault::Vault::open(root, clock);
+  auto descriptor = vault::Vault::describe(root);
+  if (!descriptor) return report(descriptor.error(), command);
+  vault::Unlock unlock_with;
+  if (descriptor->encrypted()) {
+    if (*unlock) {
+      std::string text;
+      if (!o.recovery_key_file.empty()) {
+        auto t = read_small_file(o.recovery_key_file, 1024);
+        if (!t) return report(t.error(), command);
+        text = *t;
+      } else if (const char* r = std::getenv("CUSTOS_RECOVERY_KEY"); r && *r) {
+        text = r;
+      } else {
+        auto t = prompt_hidden("Recovery key: ");
+        if (!t) return report(t.error(), command);
+        text = *t;
+      }
+      unlock_with.recovery_key = text;
+    } else if (!sources.key_file.empty()) {
+      unlock_with.key_file = fs::path(sources.key_file);
+    } else {
+      auto pass = read_passphrase(sources, "Passphrase for " + root.string() + ": ", false);
+      if (!pass) return report(pass.error(), command);
+      unlock_with.passphrase = *pass;
+    }
+  }
+  auto v = vault::Vault::open(root, clock, unlock_with);
   if (!v) return report(v.error(), command);
+
+  if (*passphrase || *unlock) {
+    SecretSources fresh{o.new_passphrase_file, ""};
+    Result<std::string> pass = fail(ErrorCode::kInvalidArgument, "");
+    if (fresh.passphrase_file.empty()) {
+      if (const char* n = std::getenv("CUSTOS_NEW_PASSPHRASE"); n && *n) pass = std::string(n);
+    }
+    if (!pass) {
+      const char* saved = std::getenv("CUSTOS_PASSPHRASE");
+      const std::string keep = saved ? saved : "";
+      ::unsetenv("CUSTOS_PASSPHRASE");  // the old one must not be taken as the new one
+      pass = read_passphrase(fresh, "New passphrase: ", true);
+      if (saved) ::setenv("CUSTOS_PASSPHRASE", keep.c_str(), 1);
+    }
+    if (!pass) return report(pass.error(), command);
+    if (auto s = (*v)->change_passphrase(*pass, crypto::default_kdf_params()); !s) {
+      return report(s.error(), command);
+    }
+    std::cout << "The passphrase is changed; the old one no longer opens the vault.\n";
+    return kExitOk;
+  }
+  if (*keyfile) {
+    if (auto s = (*v)->add_key_file(o.out); !s) return report(s.error(), command);
+    std::cout << "Key file created: " << o.out << " (mode 0600). Anyone with it can open the vault.\n";
+    return kExitOk;
+  }
+  if (*audit_cmd) {
+    AuditArgs a{o.since, o.study, o.action, o.limit, o.json, o.verify, o.checkpoints,
+                static_cast<bool>(*audit_export), static_cast<bool>(*audit_checkpoint), o.out};
+    return run_audit(**v, a);
+  }
 
   if (*import) {
     std::vector<fs::path> inputs(o.paths.begin(), o.paths.end());

@@ -35,6 +35,8 @@ class ReadTxn {
   [[nodiscard]] virtual Status for_each_instance(
       const std::function<Status(const InstanceRow&)>& fn) = 0;
   [[nodiscard]] virtual Result<long> instance_count() = 0;
+  // Small named values the vault keeps with its data (the audit chain's head and id).
+  [[nodiscard]] virtual Result<std::optional<std::string>> meta(const std::string& key) = 0;
 };
 
 class WriteTxn : public ReadTxn {
@@ -43,6 +45,7 @@ class WriteTxn : public ReadTxn {
   // kDuplicate: this SOP Instance UID with these bytes is already stored (nothing written).
   // kConflict: the UID is stored with other bytes; this version is added beside it.
   [[nodiscard]] virtual Result<AddOutcome> add_instance(const InstanceRecord& record) = 0;
+  [[nodiscard]] virtual Status set_meta(const std::string& key, const std::string& value) = 0;
 };
 
 // Thread-safe. read/write run fn inside a transaction: commit when fn succeeds (durable

@@ -3,7 +3,7 @@
 // and directory syncs go through the Env. Everything else is the unix VFS unchanged.
 #include "index/sqlite_env_vfs.h"
 
-#include <sqlite3.h>
+#include <sqlcipher/sqlite3.h>
 
 #include <cstddef>
 #include <filesystem>
@@ -197,7 +197,7 @@ const sqlite3_io_methods kMethods = {
 
 // ---- the VFS methods ----
 
-int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out) {
+int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out) {
   EnvVfs::State& st = state_of(vfs);
   f->pMethods = nullptr;  // until the open succeeds: SQLite then skips xClose
   OpenFile* o = new (reinterpret_cast<char*>(f) + kOpenOffset) OpenFile{};
@@ -215,7 +215,7 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, 
     }
     o->tracker = std::move(*tracker);
     constexpr int kJournals =
-        SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL;
+        SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL | SQLITE_OPEN_MASTER_JOURNAL;
     o->sync_dir_pending = creates && (flags & kJournals) != 0;
   }
   sqlite3_file* real = real_of(f);

@@ -3,7 +3,9 @@
 // loss (NORMAL could lose the last commits).
 #include "index/sqlite_index.h"
 
-#include <sqlite3.h>
+// SQLCipher's sqlite3_key() is declared only with SQLITE_HAS_CODEC.
+#define SQLITE_HAS_CODEC 1
+#include <sqlcipher/sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -198,8 +200,7 @@ struct SqliteIndex::Impl : public WriteTxn {
     auto it = statements.find(sql);
     if (it == statements.end()) {
       sqlite3_stmt* raw = nullptr;
-      if (sqlite3_prepare_v3(db.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw,
-                             nullptr) != SQLITE_OK) {
+      if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
         return fail(sqlite_error(db.get(), "cannot prepare statement"));
       }
       it = statements.emplace(sql, StmtPtr(raw)).first;
@@ -310,6 +311,25 @@ struct SqliteIndex::Impl : public WriteTxn {
     auto more = q->step();
     if (!more) return fail(more.error());
     return static_cast<long>(q->int64(0));
+  }
+
+  Result<std::optional<std::string>> meta(const std::string& key) override {
+    auto q = prepare("SELECT value FROM meta WHERE key = ?1");
+    if (!q) return fail(q.error());
+    q->bind(1, key);
+    auto row = q->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(q->text(0));
+  }
+
+  Status set_meta(const std::string& key, const std::string& value) override {
+    auto q = prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+    if (!q) return fail(q.error());
+    q->bind(1, key).bind(2, value);
+    auto done = q->step();
+    if (!done) return fail(done.error());
+    return {};
   }
 
   // Returns the id of the row found or inserted by the two statements.
@@ -448,6 +468,18 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const SqliteIndexOptions&
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 10000);
+  if (options.key) {
+    // Every page, of the database and of its WAL, is encrypted and authenticated (HMAC).
+    if (sqlite3_key(raw, options.key->data(), static_cast<int>(options.key->size())) !=
+        SQLITE_OK) {
+      return fail(sqlite_error(raw, "cannot set the index key"));
+    }
+  }
+  // The first read proves the key: a wrong key (or a damaged file) fails here.
+  if (auto s = impl->exec("SELECT count(*) FROM sqlite_master"); !s) {
+    return fail(ErrorCode::kCorruption,
+                "index " + options.path.string() + " cannot be read (damaged, or wrong key)");
+  }
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
         "PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}) {

@@ -1,10 +1,12 @@
-// Index on SQLite: one file, WAL journal, synchronous=FULL so a commit survives power loss.
+// Index on SQLite (SQLCipher's build of it, so the file, its WAL and journal can be encrypted):
+// one file, WAL journal, synchronous=FULL so a commit survives power loss.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "crypto/secure_bytes.h"
 #include "index/index.h"
 
 namespace custos::index {
@@ -15,6 +17,8 @@ struct SqliteIndexOptions {
   // The registered SQLite VFS to open the files with (EnvVfs in the fault tests); empty:
   // SQLite's default.
   std::string vfs;
+  // SQLCipher raw key (x'<64 hex>') of an encrypted vault; null: a plain database.
+  std::shared_ptr<const crypto::SecureBytes> key;
 };
 
 class SqliteIndex final : public Index {

@@ -61,7 +61,15 @@ CREATE INDEX instances_by_sop ON instances(sop_uid);
 CREATE INDEX instances_by_series ON instances(series_ref);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// Named values kept with the data, in the same transactions (the audit chain's head).
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

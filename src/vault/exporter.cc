@@ -15,13 +15,15 @@
 
 namespace custos::vault {
 namespace fs = std::filesystem;
-namespace {
 
+// One study to export: its rows and the instances chosen, by series.
 struct StudyPlan {
   index::StudyRow study;
   std::vector<index::SeriesRow> series;
   std::map<std::string, std::vector<index::InstanceRow>> instances;  // by series UID
 };
+
+namespace {
 
 std::string zero_pad(long v, int width) {
   char buf[32];
@@ -100,6 +102,31 @@ Result<ExportSummary> Vault::export_to(std::span<const std::string> uids, const 
     }
   }
 
+  // The export is recorded before a byte is written; a failure gets a second entry.
+  audit::Uids touched;
+  for (const auto& [study_uid, plan] : plans) {
+    touched.studies.push_back(study_uid);
+    for (const auto& [series_uid, list] : plan.instances) {
+      if (!list.empty()) touched.series.push_back(series_uid);
+      for (const auto& r : list) touched.instances.push_back(r.sop_uid);
+    }
+  }
+  if (auto a = record("export", touched, audit::Outcome::kSuccess, "to " + out.string()); !a) {
+    return fail(a.error());
+  }
+  auto result = export_plans(plans, out, options, progress);
+  if (!result || !result->failed.empty()) {
+    (void)record("export", std::move(touched),
+                 result ? audit::Outcome::kPartial : audit::Outcome::kFailure,
+                 result ? std::to_string(result->failed.size()) + " objects failed verification"
+                        : result.error().message);
+  }
+  return result;
+}
+
+Result<ExportSummary> Vault::export_plans(const std::map<std::string, StudyPlan>& plans,
+                                          const fs::path& out, const ExportOptions& options,
+                                          ProgressObserver* progress) {
   if (auto d = make_dirs(out); !d) return fail(d.error());
   ExportSummary summary;
   summary.out_dir = out.string();

@@ -54,13 +54,15 @@ struct Importer::Pending {
 
 Importer::Importer(blob::BlobStore& blobs, index::Index& index,
                    dicom::IsolatedHeaderReader& parser, const Clock& clock,
-                   const ImportOptions& options, ProgressObserver* progress)
+                   const ImportOptions& options, ProgressObserver* progress,
+                   AuditAppender audit)
     : blobs_(blobs),
       index_(index),
       parser_(parser),
       clock_(clock),
       options_(options),
       progress_(progress),
+      audit_(std::move(audit)),
       buffer_(kChunk) {}
 
 Importer::~Importer() = default;
@@ -197,9 +199,47 @@ void Importer::commit_batch() {
       stop(pending_[i].path, published[i].error());
     }
   }
+  // The audit entry is durable before the index transaction that it records, and that
+  // transaction stores the chain's new head (docs/adr/0005).
+  std::optional<std::string> head;
+  if (audit_ && !durable.empty()) {
+    std::vector<audit::Entry> entries(1);
+    audit::Entry& e = entries.front();
+    e.action = "import";
+    std::set<std::string> studies, series;
+    for (const Pending* p : durable) {
+      studies.insert(p->record.study_uid);
+      series.insert(p->record.series_uid);
+      e.uids.instances.push_back(p->record.sop_uid);
+    }
+    e.uids.studies.assign(studies.begin(), studies.end());
+    e.uids.series.assign(series.begin(), series.end());
+    e.detail = std::to_string(durable.size()) + " instances from " + durable.front()->path;
+    for (const Pending* p : durable) {
+      if (!p->flag) continue;
+      audit::Entry flag;
+      flag.action = "security.flag";
+      flag.uids.instances.push_back(p->record.sop_uid);
+      flag.uids.studies.push_back(p->record.study_uid);
+      flag.detail = *p->flag;
+      entries.push_back(std::move(flag));
+    }
+    auto appended = audit_(entries);
+    if (!appended) {
+      stop("", appended.error());
+      pending_.clear();
+      pending_sha_.clear();
+      pending_bytes_ = 0;
+      return;
+    }
+    head = *appended;
+  }
   std::vector<index::AddOutcome> outcomes;
   const Status committed = index_.write([&](index::WriteTxn& txn) -> Status {
     outcomes.clear();
+    if (head) {
+      if (auto s = txn.set_meta(kAuditHeadKey, *head); !s) return s;
+    }
     for (const Pending* p : durable) {
       auto outcome = txn.add_instance(p->record);
       if (!outcome) return fail(with_context(outcome.error(), p->path));

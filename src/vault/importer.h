@@ -3,6 +3,7 @@
 // counted as added. Internal to the vault module.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "audit/entry.h"
 #include "blob/blob_store.h"
 #include "dicom/isolated_header_reader.h"
 #include "index/index.h"
@@ -20,11 +22,16 @@ namespace custos::vault {
 
 struct ImportOptions;
 
+// Appends audit entries durably; returns the head to store with the change (or nullopt).
+using AuditAppender =
+    std::function<Result<std::optional<std::string>>(std::span<const audit::Entry>)>;
+
 // Not thread-safe: one importer per import, driven by source::walk on one thread.
 class Importer final : public source::ItemSink {
  public:
   Importer(blob::BlobStore& blobs, index::Index& index, dicom::IsolatedHeaderReader& parser,
-           const Clock& clock, const ImportOptions& options, ProgressObserver* progress);
+           const Clock& clock, const ImportOptions& options, ProgressObserver* progress,
+           AuditAppender audit);
   ~Importer() override;
 
   void on_item(const source::Item& item, source::ByteReader& reader) override;
@@ -48,6 +55,7 @@ class Importer final : public source::ItemSink {
   const Clock& clock_;
   const ImportOptions& options_;
   ProgressObserver* progress_;
+  AuditAppender audit_;
   ImportSummary summary_;
   std::set<std::string> studies_;
   std::vector<std::byte> buffer_;

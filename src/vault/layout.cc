@@ -5,12 +5,16 @@
 namespace custos::vault {
 
 std::string descriptor_json(const Descriptor& d) {
-  nlohmann::json j = {
+  nlohmann::ordered_json j = {
       {"format", "custos-vault"},
       {"format_version", d.format_version},
-      {"encryption", d.encryption},
       {"created_at", d.created_at},
   };
+  if (d.encrypted()) {
+    j["encryption"] = nlohmann::ordered_json::parse(d.key_block);
+  } else {
+    j["encryption"] = "none";
+  }
   return j.dump(2) + "\n";
 }
 
@@ -21,8 +25,16 @@ Result<Descriptor> parse_descriptor(const std::string& text) {
   }
   Descriptor d;
   d.format_version = j.value("format_version", 0);
-  d.encryption = j.value("encryption", "none");
   d.created_at = j.value("created_at", "");
+  const auto& enc = j.contains("encryption") ? j["encryption"] : nlohmann::json("none");
+  if (enc.is_object()) {
+    d.encryption = "envelope";
+    d.key_block = enc.dump();
+  } else if (enc.is_string() && enc.get<std::string>() == "none") {
+    d.encryption = "none";
+  } else {
+    return fail(ErrorCode::kCorruption, "vault.json has an unknown encryption setting");
+  }
   if (d.format_version > kFormatVersion) {
     return fail(ErrorCode::kUnsupported, "the vault was made by a newer custos (format " +
                                              std::to_string(d.format_version) + ")");

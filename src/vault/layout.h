@@ -19,11 +19,14 @@ struct Layout {
   [[nodiscard]] std::filesystem::path tmp() const { return root / "tmp"; }
 };
 
-// vault.json: format version and encryption settings. Never holds health data.
+// vault.json: format version and encryption settings. Never holds health data or a secret:
+// the key block holds only wrapped keys and KDF parameters (docs/formats/encryption.md).
 struct Descriptor {
   int format_version = 1;
-  std::string encryption = "none";  // "none" until encryption at rest exists
+  std::string encryption = "none";  // "none", or "envelope" with key_block set
+  std::string key_block;            // the "encryption" object as JSON text, when encrypted
   std::string created_at;
+  [[nodiscard]] bool encrypted() const { return !key_block.empty(); }
 };
 
 inline constexpr int kFormatVersion = 1;

@@ -5,6 +5,11 @@
 #include <system_error>
 
 #include "base/posix_file.h"
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "blob/encrypting_blob_store.h"
 #include "blob/file_blob_store.h"
 #include "index/sqlite_index.h"
 #include "vault/importer.h"
@@ -12,11 +17,99 @@
 namespace custos::vault {
 namespace fs = std::filesystem;
 
-Status Vault::init(const fs::path& root, const InitOptions& options, const Clock& clock) {
-  if (options.encryption) {
-    return fail(ErrorCode::kUnsupported,
-                "encryption at rest is not available yet; use custos init --no-encryption");
+namespace {
+
+constexpr const char* kAuditChainKey = "audit.chain_id";
+constexpr const char* kAuditSeedKey = "audit.signing_seed";  // unencrypted vaults only
+
+// The audit log's sealing and checkpoint signing keys: derived from the master key when
+// encrypted; plain lines and a seed kept in the index otherwise (which proves little against
+// someone who can write the vault, but lets exported checkpoints catch a rewrite).
+Result<std::unique_ptr<audit::AuditLog>> open_audit(const Layout& layout, const Clock& clock,
+                                                    const std::optional<crypto::MasterKey>& master,
+                                                    index::Index& index,
+                                                    audit::PublicKey& public_key) {
+  audit::AuditLogOptions o;
+  o.dir = layout.audit();
+  o.clock = &clock;
+  std::array<std::byte, 32> seed{};
+  if (master) {
+    auto seal_key = crypto::derive_subkey(*master, crypto::SubkeyPurpose::kAuditLog);
+    if (!seal_key) return fail(seal_key.error());
+    auto sealer = audit::AeadSealer::create(seal_key->bytes().first<32>());
+    if (!sealer) return fail(sealer.error());
+    o.sealer = std::shared_ptr<const audit::EntrySealer>(std::move(*sealer));
+    auto sign_key = crypto::derive_subkey(*master, crypto::SubkeyPurpose::kAuditSigningSeed);
+    if (!sign_key) return fail(sign_key.error());
+    std::copy_n(sign_key->bytes().data(), 32, seed.begin());
+  } else {
+    o.sealer = std::make_shared<audit::PlainSealer>();
+    std::optional<std::string> stored;
+    auto s = index.write([&](index::WriteTxn& txn) -> Status {
+      auto v = txn.meta(kAuditSeedKey);
+      if (!v) return fail(v.error());
+      if (*v) {
+        stored = *v;
+        return {};
+      }
+      Digest fresh{};
+      randombytes_buf(fresh.data(), fresh.size());
+      stored = to_hex(fresh);
+      return txn.set_meta(kAuditSeedKey, *stored);
+    });
+    if (!s) return fail(s.error());
+    Digest d{};
+    if (!from_hex(*stored, d)) return fail(ErrorCode::kCorruption, "index: bad audit seed");
+    std::transform(d.begin(), d.end(), seed.begin(), [](std::uint8_t b) { return std::byte{b}; });
   }
+  auto signer = audit::CheckpointSigner::from_seed(std::span<const std::byte, 32>(seed));
+  sodium_memzero(seed.data(), seed.size());
+  if (!signer) return fail(signer.error());
+  public_key = (*signer)->public_key();
+  o.signer = std::shared_ptr<const audit::CheckpointSigner>(std::move(*signer));
+  auto log = audit::AuditLog::open(o);
+  if (!log) return fail(log.error());
+  // Remember the chain this vault started, so a log swapped in from elsewhere is noticed.
+  auto s = index.write([&](index::WriteTxn& txn) -> Status {
+    auto v = txn.meta(kAuditChainKey);
+    if (!v) return fail(v.error());
+    if (!*v) return txn.set_meta(kAuditChainKey, to_hex((*log)->chain_id()));
+    return {};
+  });
+  if (!s) return fail(s.error());
+  return log;
+}
+
+Result<std::unique_ptr<index::Index>> open_index(const Layout& layout,
+                                                 const std::optional<crypto::MasterKey>& master,
+                                                 bool create) {
+  index::SqliteIndexOptions o{layout.index_db(), create};
+  if (master) {
+    auto key = crypto::derive_subkey(*master, crypto::SubkeyPurpose::kIndex);
+    if (!key) return fail(key.error());
+    auto raw = crypto::sqlcipher_raw_key(*key);
+    if (!raw) return fail(raw.error());
+    o.key = std::make_shared<crypto::SecureBytes>(std::move(*raw));
+  }
+  auto idx = index::SqliteIndex::open(o);
+  if (!idx) return fail(idx.error());
+  return std::unique_ptr<index::Index>(std::move(*idx));
+}
+
+Result<std::unique_ptr<blob::BlobStore>> open_blobs(const Layout& layout,
+                                                    const std::optional<crypto::MasterKey>& master) {
+  auto files = blob::FileBlobStore::open({layout.blobs(), layout.tmp()});
+  if (!files) return fail(files.error());
+  if (!master) return std::unique_ptr<blob::BlobStore>(std::move(*files));
+  auto enc = blob::EncryptingBlobStore::open(std::move(*files), *master);
+  if (!enc) return fail(enc.error());
+  return std::unique_ptr<blob::BlobStore>(std::move(*enc));
+}
+
+}  // namespace
+
+Result<InitResult> Vault::init(const fs::path& root, const InitOptions& options,
+                               const Clock& clock) {
   const Layout layout{root};
   std::error_code ec;
   if (fs::exists(layout.descriptor(), ec)) {
@@ -26,22 +119,56 @@ Status Vault::init(const fs::path& root, const InitOptions& options, const Clock
     return fail(ErrorCode::kConflict,
                 root.string() + " is not empty; choose an empty or new directory for the vault");
   }
+  Descriptor d;
+  d.created_at = format_utc(clock.now());
+  InitResult result;
+  std::optional<crypto::MasterKey> master;
+  if (options.encryption) {
+    auto keys = crypto::create_vault_keys(options.passphrase, options.kdf);
+    if (!keys) return fail(keys.error());
+    if (options.key_file) {
+      auto kf = crypto::create_key_file(*options.key_file);
+      if (!kf) return fail(kf.error());
+      if (auto s = crypto::set_key_file(keys->block, keys->master, *kf); !s) return fail(s.error());
+    }
+    d.encryption = "envelope";
+    d.key_block = crypto::key_block_json(keys->block);
+    result.recovery_key = keys->recovery.text();
+    master.emplace(std::move(keys->master));
+  }
   for (const auto& dir : {layout.root, layout.blobs(), layout.audit(), layout.tmp()}) {
-    if (auto s = make_dirs(dir); !s) return s;
+    if (auto s = make_dirs(dir); !s) return fail(s.error());
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
   {
-    auto index = index::SqliteIndex::open({layout.index_db(), true});
+    auto index = open_index(layout, master, true);
     if (!index) return fail(index.error());
+    audit::PublicKey key{};
+    auto log = open_audit(layout, clock, master, **index, key);
+    if (!log) return fail(log.error());
+    audit::Entry e;
+    e.actor = {audit::ActorKind::kLocalOwner, "owner"};
+    e.origin = {audit::OriginKind::kTerminal, "", "", "", ""};
+    e.action = "vault.init";
+    e.detail = options.encryption ? "encrypted vault created" : "unencrypted vault created";
+    auto id = (*log)->append(e);
+    if (!id) return fail(id.error());
+    auto s = (*index)->write([&](index::WriteTxn& txn) {
+      return txn.set_meta(kAuditHeadKey, audit::format_head(*id));
+    });
+    if (!s) return fail(s.error());
   }
-  Descriptor d;
-  d.created_at = format_utc(clock.now());
   // vault.json last: its presence is what makes the directory a vault.
-  if (auto s = write_file_atomic(layout.descriptor(), as_bytes(descriptor_json(d))); !s) return s;
-  return fsync_dir(root.parent_path().empty() ? fs::path(".") : root.parent_path());
+  if (auto s = write_file_atomic(layout.descriptor(), as_bytes(descriptor_json(d))); !s) {
+    return fail(s.error());
+  }
+  if (auto s = fsync_dir(root.parent_path().empty() ? fs::path(".") : root.parent_path()); !s) {
+    return fail(s.error());
+  }
+  return result;
 }
 
-Result<std::unique_ptr<Vault>> Vault::open(const fs::path& root, const Clock& clock) {
+Result<Descriptor> Vault::describe(const fs::path& root) {
   const Layout layout{root};
   auto text = read_small_file(layout.descriptor(), 64 * 1024);
   if (!text) {
@@ -53,22 +180,143 @@ Result<std::unique_ptr<Vault>> Vault::open(const fs::path& root, const Clock& cl
   }
   auto descriptor = parse_descriptor(*text);
   if (!descriptor) return fail(with_context(descriptor.error(), root.string()));
-  auto blobs = blob::FileBlobStore::open({layout.blobs(), layout.tmp()});
+  return descriptor;
+}
+
+Result<std::unique_ptr<Vault>> Vault::open(const fs::path& root, const Clock& clock,
+                                           const Unlock& unlock, Caller caller) {
+  const Layout layout{root};
+  auto descriptor = describe(root);
+  if (!descriptor) return fail(descriptor.error());
+  std::optional<crypto::MasterKey> master;
+  if (descriptor->encrypted()) {
+    auto keys = unlock_keys(*descriptor, unlock);
+    if (!keys) return fail(keys.error());
+    master.emplace(std::move(keys->master));
+  }
+  auto blobs = open_blobs(layout, master);
   if (!blobs) return fail(blobs.error());
-  auto index = index::SqliteIndex::open({layout.index_db(), false});
+  auto index = open_index(layout, master, false);
   if (!index) return fail(index.error());
-  return std::make_unique<Vault>(layout, *descriptor, std::move(*blobs), std::move(*index), clock);
+  audit::PublicKey key{};
+  auto log = open_audit(layout, clock, master, **index, key);
+  if (!log) return fail(log.error());
+  auto vault = std::make_unique<Vault>(layout, *descriptor, std::move(*blobs), std::move(*index),
+                                       clock, std::move(*log), std::move(master), std::move(caller));
+  vault->audit_public_key_ = key;
+  return vault;
 }
 
 Vault::Vault(Layout layout, Descriptor descriptor, std::unique_ptr<blob::BlobStore> blobs,
-             std::unique_ptr<index::Index> index, const Clock& clock)
+             std::unique_ptr<index::Index> index, const Clock& clock,
+             std::unique_ptr<audit::AuditLog> audit, std::optional<crypto::MasterKey> master,
+             Caller caller)
     : layout_(std::move(layout)),
       descriptor_(std::move(descriptor)),
       blobs_(std::move(blobs)),
       index_(std::move(index)),
-      clock_(clock) {}
+      clock_(clock),
+      audit_(std::move(audit)),
+      master_(std::move(master)),
+      caller_(std::move(caller)) {}
 
 Vault::~Vault() = default;
+
+Result<std::optional<std::string>> Vault::append_audit(std::span<const audit::Entry> entries) {
+  if (!audit_ || entries.empty()) return std::optional<std::string>();
+  std::vector<audit::Entry> stamped(entries.begin(), entries.end());
+  for (auto& e : stamped) {
+    e.actor = caller_.actor;
+    e.origin = caller_.origin;
+  }
+  auto ids = audit_->append_batch(stamped);
+  if (!ids) return fail(with_context(ids.error(), "audit trail"));
+  return std::optional<std::string>(audit::format_head(ids->back()));
+}
+
+Status Vault::record(const std::string& action, audit::Uids uids, audit::Outcome outcome,
+                     const std::string& detail) {
+  audit::Entry e;
+  e.action = action;
+  e.uids = std::move(uids);
+  e.outcome = outcome;
+  e.detail = detail;
+  auto head = append_audit(std::span(&e, 1));
+  if (!head) return fail(head.error());
+  if (!*head) return {};
+  return index_->write([&](index::WriteTxn& txn) { return txn.set_meta(kAuditHeadKey, **head); });
+}
+
+Status Vault::change_passphrase(const std::string& new_passphrase, const crypto::KdfParams& kdf) {
+  if (!master_) return fail(ErrorCode::kUnsupported, "this vault is not encrypted");
+  auto block = crypto::parse_key_block(descriptor_.key_block);
+  if (!block) return fail(block.error());
+  auto rewrapped = crypto::rewrap_passphrase(*block, *master_, new_passphrase, kdf);
+  if (!rewrapped) return fail(rewrapped.error());
+  Descriptor d = descriptor_;
+  d.key_block = crypto::key_block_json(*rewrapped);
+  if (auto s = write_file_atomic(layout_.descriptor(), as_bytes(descriptor_json(d))); !s) {
+    (void)record("passphrase.change", {}, audit::Outcome::kFailure, s.error().message);
+    return s;
+  }
+  descriptor_ = std::move(d);
+  return record("passphrase.change", {}, audit::Outcome::kSuccess, "master key re-wrapped");
+}
+
+Status Vault::add_key_file(const fs::path& path) {
+  if (!master_) return fail(ErrorCode::kUnsupported, "this vault is not encrypted");
+  auto block = crypto::parse_key_block(descriptor_.key_block);
+  if (!block) return fail(block.error());
+  auto kf = crypto::create_key_file(path);
+  if (!kf) return fail(kf.error());
+  if (auto s = crypto::set_key_file(*block, *master_, *kf); !s) return s;
+  Descriptor d = descriptor_;
+  d.key_block = crypto::key_block_json(*block);
+  if (auto s = write_file_atomic(layout_.descriptor(), as_bytes(descriptor_json(d))); !s) return s;
+  descriptor_ = std::move(d);
+  return record("config.change", {}, audit::Outcome::kSuccess, "key file added");
+}
+
+Result<std::vector<audit::Entry>> Vault::audit_entries(const audit::ListFilter& filter) {
+  if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
+  if (auto s = record("audit.list", {}, audit::Outcome::kSuccess, ""); !s) return fail(s.error());
+  return audit_->list(filter);
+}
+
+Result<audit::VerifyResult> Vault::audit_verify(const std::vector<audit::Checkpoint>& checkpoints) {
+  if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
+  audit::VerifyOptions v;
+  v.checkpoints = checkpoints;
+  auto s = index_->read([&](index::ReadTxn& txn) -> Status {
+    auto head = txn.meta(kAuditHeadKey);
+    if (!head) return fail(head.error());
+    if (*head) {
+      auto parsed = audit::parse_head(**head);
+      if (!parsed) return fail(parsed.error());
+      v.recorded_head = *parsed;
+    }
+    auto chain = txn.meta(kAuditChainKey);
+    if (!chain) return fail(chain.error());
+    Digest id{};
+    if (*chain && from_hex(**chain, id)) v.expected_chain_id = id;
+    return {};
+  });
+  if (!s) return fail(s.error());
+  v.trusted_key = audit_public_key_;
+  auto result = audit_->verify(v);
+  if (!result) return result;
+  (void)record("audit.verify", {}, result->ok ? audit::Outcome::kSuccess : audit::Outcome::kFailure,
+               result->ok ? "intact" : "broken");
+  return result;
+}
+
+Result<audit::Checkpoint> Vault::audit_checkpoint() {
+  if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
+  if (auto s = record("audit.checkpoint", {}, audit::Outcome::kSuccess, ""); !s) {
+    return fail(s.error());
+  }
+  return audit_->checkpoint();
+}
 
 namespace {
 
@@ -104,7 +352,8 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
     estimate(inputs, files, bytes);
     progress->on_start(files, bytes);
   }
-  Importer importer(*blobs_, *index_, parser_, clock_, options, progress);
+  Importer importer(*blobs_, *index_, parser_, clock_, options, progress,
+                    [this](std::span<const audit::Entry> e) { return append_audit(e); });
   std::vector<Error> input_errors;
   for (const auto& input : inputs) {
     if (importer.stopped()) break;
@@ -123,160 +372,6 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
     summary.rejected.push_back({"", e.message});
   }
   return summary;
-}
-
-Result<std::vector<index::StudyRow>> Vault::studies() {
-  std::vector<index::StudyRow> out;
-  auto s = index_->read([&](index::ReadTxn& txn) -> Status {
-    auto rows = txn.studies();
-    if (!rows) return fail(rows.error());
-    out = std::move(*rows);
-    return {};
-  });
-  if (!s) return fail(s.error());
-  return out;
-}
-
-Result<ShowResult> Vault::show(const std::string& uid) {
-  ShowResult r;
-  auto s = index_->read([&](index::ReadTxn& txn) -> Status {
-    if (auto study = txn.study(uid); !study) {
-      return fail(study.error());
-    } else if (*study) {
-      r.level = "study";
-      r.studies.push_back(**study);
-      auto series = txn.series_of(uid);
-      if (!series) return fail(series.error());
-      r.series = std::move(*series);
-      return {};
-    }
-    if (auto series = txn.series(uid); !series) {
-      return fail(series.error());
-    } else if (*series) {
-      r.level = "series";
-      r.series.push_back(**series);
-      auto inst = txn.instances_of(uid);
-      if (!inst) return fail(inst.error());
-      r.instances = std::move(*inst);
-      return {};
-    }
-    if (auto inst = txn.instances_by_sop(uid); !inst) {
-      return fail(inst.error());
-    } else if (!inst->empty()) {
-      r.level = "instance";
-      r.instances = std::move(*inst);
-      return {};
-    }
-    auto studies = txn.studies_of_patient(uid);
-    if (!studies) return fail(studies.error());
-    if (!studies->empty()) {
-      r.level = "patient";
-      auto patients = txn.patients();
-      if (!patients) return fail(patients.error());
-      for (auto& p : *patients) {
-        if (p.patient_id == uid) r.patients.push_back(std::move(p));
-      }
-      r.studies = std::move(*studies);
-      return {};
-    }
-    return fail(ErrorCode::kNotFound, "nothing in the vault has the UID or patient ID " + uid);
-  });
-  if (!s) return fail(s.error());
-  return r;
-}
-
-Result<std::vector<ScanLogEntry>> Vault::scan_log() {
-  auto studies = this->studies();
-  if (!studies) return fail(studies.error());
-  std::vector<ScanLogEntry> out;
-  for (const auto& st : *studies) {
-    ScanLogEntry e;
-    e.date = iso_date(st.study_date);
-    for (const auto& b : st.body_parts) e.body_part += (e.body_part.empty() ? "" : ", ") + b;
-    for (const auto& m : st.modalities) e.modality += (e.modality.empty() ? "" : ", ") + m;
-    e.description = st.study_description;
-    e.institution = st.institution_name;
-    e.series = st.series_count;
-    e.images = st.instance_count;
-    e.folder = study_folder_name(st);
-    e.study_uid = st.study_uid;
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-Status Vault::read_instance(const std::string& sha256,
-                            const std::function<Status(std::span<const std::byte>)>& sink) {
-  blob::BlobId id;
-  if (!from_hex(sha256, id.digest)) {
-    return fail(ErrorCode::kInvalidArgument, "not a SHA-256 digest: " + sha256);
-  }
-  auto reader = blobs_->open(id);
-  if (!reader) return fail(reader.error());
-  Sha256 hasher;
-  std::vector<std::byte> buf(1u << 20);
-  for (;;) {
-    auto n = (*reader)->read(buf);
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    const std::span<const std::byte> chunk(buf.data(), *n);
-    hasher.update(chunk);
-    if (auto s = sink(chunk); !s) return s;
-  }
-  if (hasher.finish() != id.digest) {
-    return fail(ErrorCode::kCorruption,
-                "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
-  }
-  return {};
-}
-
-Result<VerifyReport> Vault::verify(ProgressObserver* progress) {
-  VerifyReport report;
-  std::vector<index::InstanceRow> rows;
-  auto s = index_->read([&](index::ReadTxn& txn) -> Status {
-    return txn.for_each_instance([&](const index::InstanceRow& row) -> Status {
-      rows.push_back(row);
-      return {};
-    });
-  });
-  if (!s) return fail(s.error());
-  if (progress) {
-    std::uint64_t total = 0;
-    for (const auto& r : rows) total += r.size;
-    progress->on_start(static_cast<long>(rows.size()), total);
-  }
-  std::map<std::string, bool> referenced;
-  for (const auto& row : rows) {
-    referenced[row.sha256] = true;
-    ++report.checked;
-    std::uint64_t size = 0;
-    const Status read = read_instance(row.sha256, [&](std::span<const std::byte> chunk) -> Status {
-      size += chunk.size();
-      report.bytes += chunk.size();
-      if (progress) progress->on_progress(report.checked - 1, report.bytes);
-      return {};
-    });
-    if (!read) {
-      std::string reason = read.error().code == ErrorCode::kNotFound
-                               ? "stored object is missing"
-                               : read.error().message;
-      report.failures.push_back({row.sha256, row.sop_uid, row.study_uid, reason});
-    } else if (size != row.size) {
-      report.failures.push_back({row.sha256, row.sop_uid, row.study_uid,
-                                 "size " + std::to_string(size) + " differs from the recorded " +
-                                     std::to_string(row.size)});
-    } else {
-      ++report.ok;
-    }
-    if (progress) progress->on_progress(report.checked, report.bytes);
-  }
-  auto listed = blobs_->for_each([&](const blob::BlobId& id, std::uint64_t) -> Status {
-    if (!referenced.contains(id.hex())) report.unreferenced.push_back(id.hex());
-    return {};
-  });
-  if (progress) progress->on_finish();
-  if (!listed) return fail(listed.error());
-  return report;
 }
 
 }  // namespace custos::vault
