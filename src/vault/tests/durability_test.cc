@@ -280,8 +280,8 @@ class FaultDurabilityTest : public ::testing::Test {
       }
     }
     if (whole_batches) {
-      const std::set<std::string> prefix(shas_.begin(),
-                                         shas_.begin() + static_cast<long>(rows.size()));
+      const auto m = static_cast<long>(std::min(rows.size(), shas_.size()));
+      const std::set<std::string> prefix(shas_.begin(), shas_.begin() + m);
       if (present != prefix || (rows.size() % kBatch != 0 && rows.size() != shas_.size())) {
         bad.push_back("index holds " + std::to_string(rows.size()) +
                       " rows that are not whole batches in import order");
