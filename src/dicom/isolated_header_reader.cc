@@ -78,6 +78,15 @@ bool receive_message(int fd, std::vector<std::byte>& payload, int timeout_ms, bo
 // The worker's whole life: limits, then answer requests until the pipe closes.
 [[noreturn]] void worker_main(int in, int out, const IsolationOptions& options) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Keep only the two pipe ends: the worker must not hold the vault's files or locks.
+  const int high_in = ::fcntl(in, F_DUPFD, 64);
+  const int high_out = ::fcntl(out, F_DUPFD, 64);
+  if (high_in < 0 || high_out < 0 || ::dup2(high_in, 3) < 0 || ::dup2(high_out, 4) < 0) {
+    ::_exit(71);
+  }
+  in = 3;
+  out = 4;
+  ::close_range(5, ~0U, 0);
   ::signal(SIGPIPE, SIG_IGN);
   const rlimit core{0, 0};
   ::setrlimit(RLIMIT_CORE, &core);

@@ -1,5 +1,6 @@
 // The vault's read operations: listing, show, the scan log, verified reads and verify.
 // Each one leaves an audit entry before it returns data.
+#include <algorithm>
 #include <map>
 
 #include "vault/vault.h"
@@ -121,7 +122,7 @@ Status Vault::read_instance(const std::string& sha256,
   auto reader = blobs_->open(id);
   if (!reader) return fail(reader.error());
   Sha256 hasher;
-  std::vector<std::byte> buf(1u << 20);
+  std::vector<std::byte> buf(std::clamp<std::uint64_t>((*reader)->size(), 4096, 1u << 20));
   for (;;) {
     auto n = (*reader)->read(buf);
     if (!n) return fail(n.error());
