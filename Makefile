@@ -33,6 +33,11 @@ run: build
 test: build build-asan
 	@scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
+# The long durability run: the power-cut sweeps repeated in random order, and 200 SIGKILLs
+# of a real import (make test runs 20).
+test-long: build
+	@scripts/test-long.sh $(BUILD)
+
 # Hours of fuzzing per target (the short run is part of `make test`).
 fuzz: bootstrap
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} scripts/fuzz.sh
