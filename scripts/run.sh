@@ -7,8 +7,9 @@ import=${2:-}
 bin=${CUSTOS_BIN:-build/custos}
 
 if [ ! -f "$vault/vault.json" ]; then
-  echo "No vault yet at $vault: creating one."
-  "$bin" --vault "$vault" init --no-encryption
+  echo "No vault yet at $vault: creating an encrypted one."
+  echo "Choose a passphrase (or set CUSTOS_PASSPHRASE); keep the recovery key it prints."
+  "$bin" --vault "$vault" init
 fi
 if [ -n "$import" ]; then
   status=0
