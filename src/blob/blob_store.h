@@ -32,6 +32,13 @@ class BlobWriter {
   [[nodiscard]] virtual Status write(std::span<const std::byte> bytes) = 0;
   // Called after the last write: the store may start writing back early.
   [[nodiscard]] virtual Status finish() = 0;
+  // finish() when the id is already known (the caller hashed the bytes as they went): a
+  // store that binds the id into the object (encryption) can complete it now, so its
+  // write-back starts before the group commit rather than at publish.
+  [[nodiscard]] virtual Status finish_as(const BlobId& id) {
+    (void)id;
+    return finish();
+  }
 };
 
 // A stored object opened for reading, forward only. Not thread-safe.

@@ -179,6 +179,11 @@ class EncryptingBlobWriter final : public BlobWriter {
     return {};
   }
 
+  Status finish_as(const BlobId& id) override {
+    if (auto s = finish(); !s) return s;
+    return seal(id);
+  }
+
   // Encrypts the held-back tail as the final chunk, bound to `id`, and finishes the inner
   // writer. Sealing again for the same id is a no-op (a batch retried by the caller).
   Status seal(const BlobId& id) {

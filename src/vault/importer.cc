@@ -161,7 +161,7 @@ void Importer::on_item(const source::Item& item, source::ByteReader& reader) {
     if (scan->preamble_warning) summary_.flagged.push_back({path, *scan->preamble_warning});
     return;
   }
-  if (auto s = writer->finish(); !s) return stop(path, s.error());
+  if (auto s = writer->finish_as(id); !s) return stop(path, s.error());
 
   Pending p;
   p.writer = std::move(writer);

@@ -558,3 +558,28 @@ TEST_F(EncryptingBlobStoreTest, TwoHundredMegabytesStreamInBoundedMemory) {
 
 }  // namespace
 }  // namespace custos::blob
+
+namespace custos::blob {
+namespace {
+
+// The importer knows the id when the last byte is written: finish_as seals the object then,
+// so publishing only renames it, and publishing it under another id is refused.
+TEST_F(EncryptingBlobStoreTest, FinishAsSealsEarlyAndPublishesOnlyUnderThatId) {
+  const Bytes data = random_bytes(200000);
+  const BlobId id{sha256_of(data)};
+  auto w = store_->create();
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(data));
+  ASSERT_TRUE((*w)->finish_as(id));
+  const BlobId other{sha256_of(std::as_bytes(std::span("other", 5)))};
+  const Publication wrong{w->get(), other};
+  EXPECT_FALSE(store_->publish(std::span(&wrong, 1)).at(0));
+  const Publication right{w->get(), id};
+  ASSERT_TRUE(store_->publish(std::span(&right, 1)).at(0));
+  const ReadOutcome back = read(id);
+  EXPECT_FALSE(back.error) << back.error->message;
+  EXPECT_EQ(back.delivered, data);
+}
+
+}  // namespace
+}  // namespace custos::blob
