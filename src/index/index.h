@@ -26,6 +26,10 @@ class ReadTxn {
   [[nodiscard]] virtual Result<std::optional<SeriesRow>> series(const std::string& series_uid) = 0;
   [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_of(
       const std::string& series_uid) = 0;
+  // The instances of one series within one study (a damaged file may reuse a Series UID
+  // under another study; each study keeps its own).
+  [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_in(
+      const std::string& study_uid, const std::string& series_uid) = 0;
   // Every stored version of a SOP Instance UID (more than one after a conflict).
   [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_by_sop(
       const std::string& sop_uid) = 0;

@@ -287,6 +287,14 @@ struct SqliteIndex::Impl : public WriteTxn {
             " WHERE se.series_uid = ?1 ORDER BY i.instance_number, i.sop_uid, i.id",
         read_instance, {series_uid});
   }
+  Result<std::vector<InstanceRow>> instances_in(const std::string& study_uid,
+                                                const std::string& series_uid) override {
+    return rows<InstanceRow>(
+        std::string(kInstanceSelect) +
+            " WHERE st.study_uid = ?1 AND se.series_uid = ?2"
+            " ORDER BY i.instance_number, i.sop_uid, i.id",
+        read_instance, {study_uid, series_uid});
+  }
   Result<std::vector<InstanceRow>> instances_by_sop(const std::string& sop_uid) override {
     return rows<InstanceRow>(std::string(kInstanceSelect) + " WHERE i.sop_uid = ?1 ORDER BY i.id",
                              read_instance, {sop_uid});
@@ -334,11 +342,13 @@ struct SqliteIndex::Impl : public WriteTxn {
 
   // Returns the id of the row found or inserted by the two statements.
   Result<std::int64_t> find_or_insert(const std::string& find_sql, const std::string& key,
-                                      const std::function<Result<Query>()>& insert) {
+                                      const std::function<Result<Query>()>& insert,
+                                      std::optional<std::int64_t> parent = std::nullopt) {
     {
       auto q = prepare(find_sql);
       if (!q) return fail(q.error());
       q->bind(1, key);
+      if (parent) q->bind(2, *parent);
       auto row = q->step();
       if (!row) return fail(row.error());
       if (*row) return q->int64(0);
@@ -401,8 +411,8 @@ struct SqliteIndex::Impl : public WriteTxn {
       return q;
     });
     if (!study) return fail(study.error());
-    auto series = find_or_insert("SELECT id FROM series WHERE series_uid = ?1", r.series_uid,
-                                 [&]() -> Result<Query> {
+    auto series = find_or_insert("SELECT id FROM series WHERE series_uid = ?1 AND study_ref = ?2",
+                                 r.series_uid, [&]() -> Result<Query> {
       auto q = prepare("INSERT INTO series(series_uid, study_ref, series_number, description, "
                        "modality, series_date, body_part) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
       if (!q) return q;
@@ -410,7 +420,7 @@ struct SqliteIndex::Impl : public WriteTxn {
           .bind(4, r.series_description).bind(5, r.modality).bind(6, r.series_date)
           .bind(7, r.body_part_examined);
       return q;
-    });
+    }, *study);
     if (!series) return fail(series.error());
     auto ins = prepare(
         "INSERT INTO instances(series_ref, sop_uid, sha256, sop_class_uid, transfer_syntax_uid, "

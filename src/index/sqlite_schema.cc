@@ -32,7 +32,7 @@ CREATE INDEX studies_by_patient ON studies(patient_ref);
 CREATE INDEX studies_by_date ON studies(study_date);
 CREATE TABLE series (
   id             INTEGER PRIMARY KEY,
-  series_uid     TEXT NOT NULL UNIQUE,
+  series_uid     TEXT NOT NULL,
   study_ref      INTEGER NOT NULL REFERENCES studies(id),
   series_number  INTEGER,
   description    TEXT NOT NULL,
@@ -40,7 +40,10 @@ CREATE TABLE series (
   series_date    TEXT NOT NULL,
   body_part      TEXT NOT NULL
 );
-CREATE INDEX series_by_study ON series(study_ref);
+-- A series belongs to one study; a file that names a known Series UID under another study
+-- (damaged or badly made) gets its own series row there rather than joining the other study.
+CREATE UNIQUE INDEX series_by_study ON series(study_ref, series_uid);
+CREATE INDEX series_by_uid ON series(series_uid);
 CREATE TABLE instances (
   id                  INTEGER PRIMARY KEY,
   series_ref          INTEGER NOT NULL REFERENCES series(id),

@@ -52,7 +52,7 @@ Result<ExportSummary> Vault::export_to(std::span<const std::string> uids, const 
       if (!series) return fail(series.error());
       plan.series = std::move(*series);
       for (const auto& se : plan.series) {
-        auto inst = txn.instances_of(se.series_uid);
+        auto inst = txn.instances_in(study_uid, se.series_uid);
         if (!inst) return fail(inst.error());
         plan.instances[se.series_uid] = std::move(*inst);
       }
@@ -157,13 +157,21 @@ Result<ExportSummary> Vault::export_plans(const std::map<std::string, StudyPlan>
     ExportedStudy exported{plan->study.study_uid, folder, 0};
     std::string sums;
     long series_index = 0;
+    std::set<std::string> used_series_dirs;
     for (const auto& se : plan->series) {
       ++series_index;
       const auto& list = plan->instances.at(se.series_uid);
       if (list.empty()) continue;
-      const std::string series_dir =
+      const std::string base_dir =
           "SE" + zero_pad(se.series_number.value_or(series_index), 4) +
           (se.modality.empty() ? "" : "_" + sanitize_component(se.modality));
+      // Two series with the same number and modality must not share a folder (their
+      // IM files would overwrite each other).
+      std::string series_dir = base_dir;
+      for (int n = 2; used_series_dirs.contains(series_dir); ++n) {
+        series_dir = base_dir + "_" + std::to_string(n);
+      }
+      used_series_dirs.insert(series_dir);
       const fs::path dir = out / folder / "DICOM" / series_dir;
       if (auto d = make_dirs(dir); !d) return fail(d.error());
       std::set<std::string> names;

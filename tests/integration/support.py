@@ -4,9 +4,11 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 BIN = os.environ.get("CUSTOS_BIN") or os.path.join(
@@ -28,6 +30,30 @@ def sha256(path):
 
 def all_files(root):
     return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+
+
+def sanitized_binary(path=BIN):
+    """Whether the binary was built with AddressSanitizer (its memory figures are larger)."""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def committed_instances(vault):
+    """The (sop_uid, sha256) rows of an unencrypted vault's index, read directly from
+    index.db (read-only; only while no custos process has the vault open)."""
+    db = os.path.join(vault, "index.db")
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT sop_uid, sha256 FROM instances").fetchall()
+    finally:
+        con.close()
+
+
+def blob_path(vault, sha):
+    return os.path.join(vault, "blobs", sha[:2], sha[2:4], sha)
 
 
 class VaultTestCase(unittest.TestCase):
@@ -62,6 +88,24 @@ class VaultTestCase(unittest.TestCase):
         self.assertEqual(total, s["files_seen"], s)
         for entry in s["rejected"]:
             self.assertTrue(entry.get("path") and entry.get("reason"), entry)
+
+    def import_measured(self, *paths, timeout=600):
+        """import --json under /usr/bin/time: (summary, exit status, peak RSS in MB, seconds).
+        Fails the test on a crash (a signal, or an exit status other than 0 and 3)."""
+        rss_file = os.path.join(self.tmp, "rss-%d.txt" % time.monotonic_ns())
+        start = time.monotonic()
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file, BIN, "import", *paths,
+                            "--json"], env=self.env, capture_output=True, text=True,
+                           timeout=timeout)
+        seconds = time.monotonic() - start
+        with open(rss_file) as f:
+            lines = f.read().split()
+        os.unlink(rss_file)
+        self.assertNotIn("signal", " ".join(lines), f"custos import crashed: {r.stderr[-2000:]}")
+        self.assertIn(r.returncode, (0, 3), f"custos import: {r.stderr[-2000:]}")
+        summary = json.loads(r.stdout)
+        self.assert_counts_add_up(summary)
+        return summary, r.returncode, int(lines[-1]) / 1024, seconds
 
     def export(self, uids):
         out = os.path.join(self.tmp, "export-%d" % len(os.listdir(self.tmp)))
