@@ -43,6 +43,7 @@ fuzz: bootstrap
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} scripts/fuzz.sh
 
 bench: build
+	@cmake --build $(BUILD) --target parse_isolation_bench >/dev/null
 	@bench/run.sh $(BUILD)/custos
 
 clean:

@@ -413,6 +413,13 @@ main() {
 
   cp "$RESULTS" "$DATA/last-results.tsv"
   /usr/bin/python3 "$HERE/report.py" "$RESULTS"
+  # The cost of parsing headers in the isolated worker process rather than in-process.
+  local micro
+  micro="$(dirname "$BIN")/parse_isolation_bench"
+  if [[ -x $micro ]]; then
+    echo
+    "$micro" "$small" 3 || broke "parse isolation micro-benchmark failed"
+  fi
   if [[ $BROKEN -ne 0 ]]; then
     log "some measurements failed (see FAILED lines above)"
     exit 1
