@@ -384,7 +384,7 @@ check_tools() {
 # The scratch dir lives next to the data, on a real disk: on tmpfs fsync is free and the
 # figures would flatter whoever calls it most.
 make_work() {
-  WORK=$(mktemp -d "$DATA/work.XXXXXX")
+  WORK=$(mktemp -d "$DATA/scratch.XXXXXX")
   local fs
   fs=$(stat -f -c %T "$WORK")
   if [[ $fs == tmpfs || $fs == ramfs ]]; then
