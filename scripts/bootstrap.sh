@@ -7,10 +7,10 @@ packages=(
   # build
   cmake g++ make pkg-config ninja-build
   # libraries
-  libdcmtk-dev libsqlite3-dev libarchive-dev libsodium-dev libssl-dev zlib1g-dev
+  libdcmtk-dev libsqlcipher-dev libarchive-dev libsodium-dev libssl-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libexpected-dev
   # tests
-  libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3
+  libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3 libxml2-utils
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
   # benchmark peer
@@ -32,5 +32,5 @@ echo "bootstrap: installing ${missing[*]}" >&2
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 "${sudo_cmd[@]}" apt-get update -qq
-# Orthanc's package would start a system service; policy-rc.d keeps services stopped.
+# Non-interactive: no prompts from debconf.
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
