@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/posix_file.h"
+#include "dicom/dcmtk_prefix.h"
 #include "dicom/header_reader.h"
 #include "dicom/stream_scanner.h"
 
@@ -30,19 +31,6 @@ namespace {
 // well under 50 MB even for a DVD of tens of thousands of images.
 constexpr std::uint64_t kMaxDicomdirBytes = 128ull << 20;
 constexpr std::size_t kChunkBytes = 1u << 20;
-
-E_TransferSyntax dcmtk_xfer(Encoding e) {
-  switch (e) {
-    case Encoding::kImplicitLittle:
-      return EXS_LittleEndianImplicit;
-    case Encoding::kExplicitBig:
-      return EXS_BigEndianExplicit;
-    case Encoding::kExplicitLittle:
-    case Encoding::kDeflatedExplicitLittle:
-      return EXS_LittleEndianExplicit;
-  }
-  return EXS_LittleEndianExplicit;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\0')) s.remove_prefix(1);
@@ -111,17 +99,7 @@ Result<std::vector<std::string>> references_from(const ScanSummary& scan) {
                                           scan.media_storage_sop_class_uid + ")");
   }
   DcmDataset ds;
-  if (!scan.dataset_prefix.empty()) {
-    DcmInputBufferStream stream;
-    stream.setBuffer(scan.dataset_prefix.data(),
-                     static_cast<offile_off_t>(scan.dataset_prefix.size()));
-    stream.setEos();
-    ds.transferInit();
-    const OFCondition cond =
-        ds.read(stream, dcmtk_xfer(scan.encoding), EGL_noChange, DCM_MaxReadLength);
-    ds.transferEnd();
-    if (cond.bad()) return fail(ErrorCode::kRejected, std::string("cannot parse: ") + cond.text());
-  }
+  if (auto st = read_prefix(scan, ds, "cannot parse: "); !st) return fail(st.error());
   DcmSequenceOfItems* records = nullptr;  // owned by ds
   if (ds.findAndGetSequence(DCM_DirectoryRecordSequence, records).bad() || records == nullptr) {
     return fail(ErrorCode::kRejected, "no DirectoryRecordSequence (0004,1220)");

@@ -10,20 +10,11 @@
 
 #include <mutex>
 
+#include "dicom/dcmtk_prefix.h"
 #include "dicom/text.h"
 
 namespace custos::dicom {
 namespace {
-
-E_TransferSyntax dcmtk_xfer(Encoding e) {
-  switch (e) {
-    case Encoding::kImplicitLittle: return EXS_LittleEndianImplicit;
-    case Encoding::kExplicitBig: return EXS_BigEndianExplicit;
-    case Encoding::kExplicitLittle:
-    case Encoding::kDeflatedExplicitLittle: return EXS_LittleEndianExplicit;
-  }
-  return EXS_LittleEndianExplicit;
-}
 
 // Every value of the element joined by '\', DICOM padding trimmed.
 std::string get(DcmDataset& ds, const DcmTagKey& key) {
@@ -48,19 +39,8 @@ void quiet_dcmtk_logging() {
 Result<InstanceHeader> read_header(const ScanSummary& scan) {
   quiet_dcmtk_logging();
   DcmDataset ds;
-  if (!scan.dataset_prefix.empty()) {
-    DcmInputBufferStream stream;
-    stream.setBuffer(scan.dataset_prefix.data(),
-                     static_cast<offile_off_t>(scan.dataset_prefix.size()));
-    stream.setEos();
-    ds.transferInit();
-    const OFCondition cond =
-        ds.read(stream, dcmtk_xfer(scan.encoding), EGL_noChange, DCM_MaxReadLength);
-    ds.transferEnd();
-    if (cond.bad() && cond != EC_EndOfStream) {
-      return fail(ErrorCode::kRejected, std::string("DICOM header cannot be parsed: ") +
-                                            cond.text());
-    }
+  if (auto st = read_prefix(scan, ds, "DICOM header cannot be parsed: "); !st) {
+    return fail(st.error());
   }
 
   InstanceHeader h;

@@ -10,16 +10,8 @@ namespace custos::vault {
 Result<std::unique_ptr<Vault>> open_with_env(const std::filesystem::path& root, const Clock& clock,
                                              const EnvOpenOptions& options) {
   const Layout layout{root};
-  auto text = read_small_file(layout.descriptor(), 64 * 1024);
-  if (!text) {
-    if (text.error().code == ErrorCode::kNotFound) {
-      return fail(ErrorCode::kNotFound,
-                  "no vault at " + root.string() + " (create one with: custos init)");
-    }
-    return fail(text.error());
-  }
-  auto descriptor = parse_descriptor(*text);
-  if (!descriptor) return fail(with_context(descriptor.error(), root.string()));
+  auto descriptor = Vault::describe(root);
+  if (!descriptor) return fail(descriptor.error());
   blob::FileBlobStoreOptions blob_options{layout.blobs(), layout.tmp(), options.sync_threads,
                                           options.env};
   auto blobs = blob::FileBlobStore::open(blob_options);
