@@ -13,9 +13,14 @@ packages=(
   libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3 libxml2-utils
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
-  # benchmark peer
-  orthanc curl time
+  # server: HTTP/TLS (Boost.Beast/Asio, header-only)
+  libboost-dev
+  # benchmark and conformance peers, load generator
+  orthanc orthanc-dicomweb curl time wrk
 )
+# Node.js runs the standard DICOMweb client in the tests (and builds the web app). The
+# machine image ships Node 20; a bare Debian 12 gets its own nodejs and npm.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,7 +29,16 @@ for p in "${packages[@]}"; do
   fi
 done
 
+npm_install() { # dir: npm ci when its node_modules is missing or older than the lock file
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
+  fi
+}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
 if [ ${#missing[@]} -eq 0 ]; then
+  npm_install "$here/tests/node"
   exit 0
 fi
 
@@ -34,3 +48,4 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 "${sudo_cmd[@]}" apt-get update -qq
 # Non-interactive: no prompts from debconf.
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_install "$here/tests/node"
