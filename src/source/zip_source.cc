@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/posix_file.h"
 
@@ -79,6 +81,13 @@ struct ArchiveState {
   std::uint64_t expanded = 0;  // bytes handed out so far, all entries
   std::uint64_t limit = 0;
   std::optional<std::string> stop_reason;  // set when no further entry may be read
+  // A streamed archive's size is not known up front: the ratio is then checked against
+  // the compressed bytes consumed so far (limit recomputed as they arrive).
+  const WalkOptions* stream_options = nullptr;
+  std::uint64_t consumed = 0;
+  [[nodiscard]] std::uint64_t current_limit() const {
+    return stream_options ? expansion_limit(*stream_options, consumed) : limit;
+  }
 };
 
 // Reads the current entry. Valid only until the next header is read. Not thread-safe.
@@ -102,9 +111,9 @@ class EntryReader final : public ByteReader {
       return std::size_t{0};
     }
     state_.expanded += static_cast<std::uint64_t>(n);
-    if (state_.expanded > state_.limit) {
+    if (const std::uint64_t limit = state_.current_limit(); state_.expanded > limit) {
       const std::string why =
-          "archive expands beyond " + std::to_string(state_.limit) + " bytes (zip bomb?)";
+          "archive expands beyond " + std::to_string(limit) + " bytes (zip bomb?)";
       state_.stop_reason = why + "; the remaining entries were not read";
       error_ = Error{ErrorCode::kRejected, display_path_ + ": " + why};
       return fail(*error_);
@@ -119,35 +128,79 @@ class EntryReader final : public ByteReader {
   bool done_ = false;
 };
 
+// Feeds libarchive from a ByteReader (an upload): forward only, so the zip is read through
+// its local headers (libarchive's streaming zip reader), never seeking to the directory.
+struct StreamInput {
+  ByteReader* reader = nullptr;
+  ArchiveState* state = nullptr;
+  std::vector<std::byte> buffer = std::vector<std::byte>(kBlockBytes);
+  std::optional<Error> error;
+};
+
+la_ssize_t stream_read(archive* a, void* client, const void** out) {
+  auto* in = static_cast<StreamInput*>(client);
+  auto n = in->reader->read(in->buffer);
+  if (!n) {
+    in->error = n.error();
+    archive_set_error(a, EIO, "%s", n.error().message.c_str());
+    return -1;
+  }
+  in->state->consumed += *n;
+  *out = in->buffer.data();
+  return static_cast<la_ssize_t>(*n);
+}
+
 class ZipWalker {
  public:
-  ZipWalker(const fs::path& path, ItemSink& sink)
-      : path_(path), shown_(path.string()), sink_(sink) {}
+  ZipWalker(std::string shown, ItemSink& sink) : shown_(std::move(shown)), sink_(sink) {}
 
-  void run(const WalkOptions& options, std::uint64_t archive_bytes) {
+  // A zip file on disk, its size known.
+  void run_file(const fs::path& path, const WalkOptions& options, std::uint64_t archive_bytes) {
     ArchivePtr a(archive_read_new());
     if (!a) {
       sink_.on_rejected(shown_, "cannot allocate an archive reader");
       return;
     }
-    state_.handle = a.get();
     state_.limit = expansion_limit(options, archive_bytes);
     if (archive_read_support_format_zip(a.get()) != ARCHIVE_OK ||
-        archive_read_open_filename(a.get(), path_.c_str(), kBlockBytes) != ARCHIVE_OK) {
+        archive_read_open_filename(a.get(), path.c_str(), kBlockBytes) != ARCHIVE_OK) {
       sink_.on_rejected(shown_, archive_message(a.get(), "cannot open archive"));
       return;
     }
+    run(a.get());
+  }
+
+  // A zip arriving as a stream (an upload).
+  void run_stream(ByteReader& reader, const WalkOptions& options) {
+    ArchivePtr a(archive_read_new());
+    if (!a) {
+      sink_.on_rejected(shown_, "cannot allocate an archive reader");
+      return;
+    }
+    state_.stream_options = &options;
+    StreamInput input{&reader, &state_};
+    if (archive_read_support_format_zip_streamable(a.get()) != ARCHIVE_OK ||
+        archive_read_open(a.get(), &input, nullptr, stream_read, nullptr) != ARCHIVE_OK) {
+      sink_.on_rejected(shown_, archive_message(a.get(), "cannot open archive"));
+      return;
+    }
+    run(a.get());
+  }
+
+ private:
+  void run(archive* a) {
+    state_.handle = a;
     int failures = 0;
     while (!state_.stop_reason) {
       archive_entry* entry = nullptr;  // owned by the archive
-      const int r = archive_read_next_header(a.get(), &entry);
+      const int r = archive_read_next_header(a, &entry);
       if (r == ARCHIVE_EOF) break;
       if (r == ARCHIVE_FATAL || entry == nullptr) {
-        state_.stop_reason = archive_message(a.get(), "corrupt archive");
+        state_.stop_reason = archive_message(a, "corrupt archive");
         break;
       }
       if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-        sink_.on_rejected(shown_, archive_message(a.get(), "unreadable entry header"));
+        sink_.on_rejected(shown_, archive_message(a, "unreadable entry header"));
         if (++failures >= kMaxConsecutiveHeaderFailures) {
           state_.stop_reason = "too many unreadable entries";
         }
@@ -159,7 +212,6 @@ class ZipWalker {
     if (state_.stop_reason) sink_.on_rejected(shown_, *state_.stop_reason);
   }
 
- private:
   void handle(archive_entry* entry) {
     const char* raw = archive_entry_pathname(entry);
     if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
@@ -194,7 +246,6 @@ class ZipWalker {
     sink_.on_item(item, reader);
   }
 
-  fs::path path_;
   std::string shown_;
   ItemSink& sink_;
   ArchiveState state_;
@@ -207,9 +258,15 @@ Status walk_zip(const fs::path& archive_path, const WalkOptions& options, ItemSi
   if (::stat(archive_path.c_str(), &st) != 0) {
     return fail(posix_error("cannot access", archive_path, errno));
   }
-  ZipWalker walker(archive_path, sink);
-  walker.run(options, static_cast<std::uint64_t>(st.st_size));
+  ZipWalker walker(archive_path.string(), sink);
+  walker.run_file(archive_path, options, static_cast<std::uint64_t>(st.st_size));
   return {};
+}
+
+void walk_zip_stream(ByteReader& reader, const std::string& display_name,
+                     const WalkOptions& options, ItemSink& sink) {
+  ZipWalker walker(display_name, sink);
+  walker.run_stream(reader, options);
 }
 
 }  // namespace custos::source
