@@ -1,5 +1,7 @@
 #include "vault/vault.h"
 
+#include "vault/import_session.h"
+
 #include <chrono>
 #include <map>
 #include <system_error>
@@ -372,6 +374,12 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
     summary.rejected.push_back({"", e.message});
   }
   return summary;
+}
+
+std::unique_ptr<ImportSession> Vault::begin_import(const ImportOptions& options) {
+  return std::make_unique<ImportSession>(
+      *blobs_, *index_, parser_, clock_, options,
+      [this](std::span<const audit::Entry> e) { return append_audit(e); });
 }
 
 }  // namespace custos::vault

@@ -57,6 +57,7 @@ struct ExportOptions {
 };
 
 struct StudyPlan;
+class ImportSession;
 
 // Thread-safe: operations may run concurrently (the index and blob store are).
 class Vault {
@@ -110,6 +111,9 @@ class Vault {
   [[nodiscard]] Result<ImportSummary> import(std::span<const std::filesystem::path> inputs,
                                              const ImportOptions& options,
                                              ProgressObserver* progress);
+
+  // An import fed item by item (uploads, STOW-RS), same pipeline and audit as import().
+  [[nodiscard]] std::unique_ptr<ImportSession> begin_import(const ImportOptions& options);
 
   [[nodiscard]] Result<std::vector<index::StudyRow>> studies();
   // A patient (by Patient ID), study, series or instance UID. Errors: kNotFound.
