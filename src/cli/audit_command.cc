@@ -26,32 +26,6 @@ Result<std::chrono::system_clock::time_point> parse_day(const std::string& day) 
   return std::chrono::system_clock::from_time_t(::timegm(&tm));
 }
 
-std::string actor_text(const audit::Actor& a) {
-  return std::string(audit::to_string(a.kind)) + (a.id.empty() ? "" : ":" + a.id);
-}
-
-std::string origin_text(const audit::Origin& o) {
-  std::string s(audit::to_string(o.kind));
-  if (!o.ip.empty()) s += " " + o.ip;
-  if (!o.calling_ae.empty()) s += " AE " + o.calling_ae;
-  return s;
-}
-
-nlohmann::ordered_json entry_json(const audit::Entry& e) {
-  return {{"seq", e.seq},
-          {"time", e.time},
-          {"actor", actor_text(e.actor)},
-          {"origin", origin_text(e.origin)},
-          {"user_agent", e.origin.user_agent},
-          {"action", e.action},
-          {"outcome", audit::to_string(e.outcome)},
-          {"studies", e.uids.studies},
-          {"series", e.uids.series},
-          {"instances", e.uids.instances},
-          {"omitted", e.uids.omitted},
-          {"detail", e.detail}};
-}
-
 }  // namespace
 
 int run_audit(vault::Vault& vault, const AuditArgs& args) {
@@ -117,7 +91,7 @@ int run_audit(vault::Vault& vault, const AuditArgs& args) {
   }
   if (args.json) {
     auto a = nlohmann::ordered_json::array();
-    for (const auto& e : *entries) a.push_back(entry_json(e));
+    for (const auto& e : *entries) a.push_back(vault::audit_entry_json(e));
     std::cout << dump(a) << "\n";
     return 0;
   }
@@ -126,8 +100,8 @@ int run_audit(vault::Vault& vault, const AuditArgs& args) {
     if (!e.uids.studies.empty()) uids = fmt::format(" studies={}", e.uids.studies.size() == 1 ? e.uids.studies[0] : std::to_string(e.uids.studies.size()));
     if (!e.uids.instances.empty()) uids += fmt::format(" instances={}", e.uids.instances.size() + e.uids.omitted);
     std::cout << fmt::format("{:>6}  {}  {:<18} {:<20} {:<8} {}{}{}\n", e.seq, e.time,
-                             actor_text(e.actor), e.action, audit::to_string(e.outcome),
-                             origin_text(e.origin), uids, e.detail.empty() ? "" : "  " + e.detail);
+                             vault::actor_text(e.actor), e.action, audit::to_string(e.outcome),
+                             vault::origin_text(e.origin), uids, e.detail.empty() ? "" : "  " + e.detail);
   }
   return 0;
 }
