@@ -1,29 +1,47 @@
 #include "base/error.h"
 
+#include <iterator>
+
 namespace custos {
 
-std::string_view code_name(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kIoError: return "io_error";
-    case ErrorCode::kNoSpace: return "no_space";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kUnauthenticated: return "unauthenticated";
-    case ErrorCode::kPermissionDenied: return "permission_denied";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kRejected: return "rejected";
-    case ErrorCode::kInternal: return "internal";
+namespace {
+
+// The one table from error code to its name and to the status each adapter answers with
+// (command-line exit status, HTTP status). DIMSE statuses join it when DIMSE does.
+struct CodeInfo {
+  ErrorCode code;
+  std::string_view name;
+  int exit_status;  // DESIGN.md: 1 failed, 2 usage
+  int http_status;
+};
+
+constexpr CodeInfo kCodes[] = {
+    {ErrorCode::kNotFound, "not_found", 1, 404},
+    {ErrorCode::kInvalidArgument, "invalid_argument", 2, 400},
+    {ErrorCode::kCorruption, "corruption", 1, 500},
+    {ErrorCode::kIoError, "io_error", 1, 503},
+    {ErrorCode::kNoSpace, "no_space", 1, 507},
+    {ErrorCode::kConflict, "conflict", 1, 409},
+    {ErrorCode::kUnauthenticated, "unauthenticated", 1, 401},
+    {ErrorCode::kPermissionDenied, "permission_denied", 1, 403},
+    {ErrorCode::kUnsupported, "unsupported", 1, 406},
+    {ErrorCode::kRejected, "rejected", 1, 422},
+    {ErrorCode::kInternal, "internal", 1, 500},
+};
+
+const CodeInfo& info(ErrorCode code) {
+  for (const CodeInfo& c : kCodes) {
+    if (c.code == code) return c;
   }
-  return "internal";
+  return kCodes[std::size(kCodes) - 1];
 }
 
-int exit_status(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument: return 2;
-    default: return 1;
-  }
-}
+}  // namespace
+
+std::string_view code_name(ErrorCode code) { return info(code).name; }
+
+int exit_status(ErrorCode code) { return info(code).exit_status; }
+
+int http_status(ErrorCode code) { return info(code).http_status; }
 
 }  // namespace custos

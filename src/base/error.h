@@ -55,4 +55,7 @@ using Status = Result<void>;
 // The command-line exit status for a failure with this code (DESIGN.md: 1 failed, 2 usage).
 [[nodiscard]] int exit_status(ErrorCode code);
 
+// The HTTP status for a failure with this code (404 not found, 401, 403, 406 unsupported...).
+[[nodiscard]] int http_status(ErrorCode code);
+
 }  // namespace custos

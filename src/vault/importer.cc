@@ -77,6 +77,13 @@ void Importer::stop(const std::string& path, const Error& error) {
   }
 }
 
+void Importer::itemize(const std::string& path, const dicom::InstanceHeader& header,
+                       ImportedItem::Outcome outcome) {
+  if (!options_.itemize) return;
+  summary_.items.push_back({path, header.sop_uid, header.sop_class_uid, header.study_uid,
+                            header.series_uid, outcome});
+}
+
 void Importer::on_rejected(const std::string& display_path, const std::string& reason) {
   if (stopped()) return;
   ++summary_.files_seen;
@@ -145,6 +152,7 @@ void Importer::on_item(const source::Item& item, source::ByteReader& reader) {
   if (pending_sha_.contains(sha)) {
     ++summary_.duplicates;
     studies_.insert(header->study_uid);
+    itemize(path, *header, ImportedItem::Outcome::kDuplicate);
     return;
   }
   std::optional<index::InstanceRow> existing;
@@ -158,6 +166,7 @@ void Importer::on_item(const source::Item& item, source::ByteReader& reader) {
   if (existing) {
     ++summary_.duplicates;
     studies_.insert(header->study_uid);
+    itemize(path, *header, ImportedItem::Outcome::kDuplicate);
     if (scan->preamble_warning) summary_.flagged.push_back({path, *scan->preamble_warning});
     return;
   }
@@ -255,6 +264,15 @@ void Importer::commit_batch() {
       const Pending& p = *durable[i];
       studies_.insert(p.record.study_uid);
       if (p.flag) summary_.flagged.push_back({p.path, *p.flag});
+      if (options_.itemize) {
+        summary_.items.push_back({p.path, p.record.sop_uid, p.record.sop_class_uid,
+                                  p.record.study_uid, p.record.series_uid,
+                                  outcomes[i] == index::AddOutcome::kAdded
+                                      ? ImportedItem::Outcome::kAdded
+                                  : outcomes[i] == index::AddOutcome::kConflict
+                                      ? ImportedItem::Outcome::kConflict
+                                      : ImportedItem::Outcome::kDuplicate});
+      }
       switch (outcomes[i]) {
         case index::AddOutcome::kConflict:
           ++summary_.conflicts;

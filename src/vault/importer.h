@@ -47,6 +47,8 @@ class Importer final : public source::ItemSink {
   struct Pending;
   void reject(const std::string& path, std::string reason);
   void stop(const std::string& path, const Error& error);
+  void itemize(const std::string& path, const dicom::InstanceHeader& header,
+               ImportedItem::Outcome outcome);
   void commit_batch();
 
   blob::BlobStore& blobs_;

@@ -16,6 +16,17 @@ struct PathReason {
   std::string reason;
 };
 
+// One stored item of an itemized import (STOW-RS answers per instance).
+struct ImportedItem {
+  enum class Outcome { kAdded, kDuplicate, kConflict };
+  std::string path;
+  std::string sop_uid;
+  std::string sop_class_uid;
+  std::string study_uid;
+  std::string series_uid;
+  Outcome outcome = Outcome::kAdded;
+};
+
 // DESIGN.md: every file seen is counted in exactly one of instances_added, duplicates,
 // skipped_non_dicom, rejected. conflicts counts the added instances whose SOP Instance UID
 // was already stored with other bytes.
@@ -33,6 +44,7 @@ struct ImportSummary {
   std::uint64_t bytes_added = 0;
   double seconds = 0;
   std::optional<std::string> error;  // set when the import stopped early (vault I/O failure)
+  std::vector<ImportedItem> items;   // only with ImportOptions::itemize, in arrival order
 };
 
 // Progress of a long operation, for a progress bar. Called on the calling thread.

@@ -50,6 +50,7 @@ struct ImportOptions {
   source::WalkOptions walk;
   std::size_t batch_files = 128;             // group commit: instances per durable batch
   std::uint64_t batch_bytes = 128ull << 20;  // ... or bytes per batch
+  bool itemize = false;  // list every stored or duplicate instance in summary.items
 };
 
 struct ExportOptions {

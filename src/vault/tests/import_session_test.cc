@@ -103,5 +103,31 @@ TEST_F(ImportSessionTest, AStreamCutPartWayIsRejectedAndNothingOfItIsStored) {
   EXPECT_TRUE(studies->empty());
 }
 
+TEST_F(ImportSessionTest, AnItemizedImportNamesEveryStoredAndDuplicateInstance) {
+  const std::string ct = slurp(kPydicom / "CT_small.dcm");
+  ImportOptions options;
+  options.itemize = true;
+  auto session = vault_->begin_import(options);
+  StringReader a(ct), b("junk"), c(ct);
+  session->add("part-1", a);
+  session->add("part-2", b);
+  session->add("part-3", c);
+  const ImportSummary s = session->finish();
+  ASSERT_EQ(s.items.size(), 2u);
+  // The duplicate is known at once; the first copy only once its batch is durable.
+  EXPECT_EQ(s.items[0].path, "part-3");
+  EXPECT_EQ(s.items[0].outcome, ImportedItem::Outcome::kDuplicate);
+  EXPECT_EQ(s.items[1].path, "part-1");
+  EXPECT_EQ(s.items[1].outcome, ImportedItem::Outcome::kAdded);
+  EXPECT_EQ(s.items[1].sop_uid, s.items[0].sop_uid);
+  EXPECT_FALSE(s.items[1].sop_class_uid.empty());
+  EXPECT_FALSE(s.items[1].study_uid.empty());
+
+  auto plain = vault_->begin_import(ImportOptions{});
+  StringReader d(ct);
+  plain->add("again", d);
+  EXPECT_TRUE(plain->finish().items.empty());
+}
+
 }  // namespace
 }  // namespace custos::vault
