@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-45}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=${FUZZ_TARGETS:-scanner header dicomdir zip}
+targets=${FUZZ_TARGETS:-scanner header dicomdir zip element_reader}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -21,7 +21,7 @@ seed() {  # seed TARGET: fills $build/corpus/TARGET once
   [ -d "$dir" ] && return 0
   mkdir -p "$dir"
   case $1 in
-    scanner|header)
+    scanner|header|element_reader)
       find "$pydicom" -type f -name '*.dcm' -size -200k -exec cp -t "$dir" {} + ;;
     dicomdir)
       find "$pydicom" -type f -name 'DICOMDIR*' | while read -r f; do
