@@ -9,6 +9,8 @@ packages=(
   # libraries
   libdcmtk-dev libsqlcipher-dev libarchive-dev libsodium-dev libssl-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libexpected-dev
+  # rendering: JPEG 2000 decoding, JPEG and PNG encoding
+  libopenjp2-7-dev libjpeg62-turbo-dev libpng-dev
   # tests
   libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3 libxml2-utils
   # sanitizers and fuzzing
