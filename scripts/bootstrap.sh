@@ -8,6 +8,7 @@ packages=(
   cmake g++ make pkg-config ninja-build
   # libraries
   libdcmtk-dev libsqlcipher-dev libarchive-dev libsodium-dev libssl-dev zlib1g-dev
+  libqrencode-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libexpected-dev
   # rendering: JPEG 2000 decoding, JPEG and PNG encoding
   libopenjp2-7-dev libjpeg62-turbo-dev libpng-dev

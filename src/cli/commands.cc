@@ -12,6 +12,8 @@
 #include "cli/secrets.h"
 #include "base/posix_file.h"
 #include "cli/audit_command.h"
+#include "cli/token_command.h"
+#include "cli/user_command.h"
 #include "vault/vault.h"
 
 namespace custos::cli {
@@ -141,6 +143,11 @@ int run(int argc, char** argv) {
       "checkpoint", "sign the current head of the trail; keep the file somewhere else");
   audit_checkpoint->add_option("--out", o.out, "output file")->required();
 
+  // Subcommands kept in their own files (cli/command.h), one line each.
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(add_user_command(app));
+  commands.push_back(add_token_command(app));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -234,6 +241,9 @@ int run(int argc, char** argv) {
     if (auto s = (*v)->add_key_file(o.out); !s) return report(s.error(), command);
     std::cout << "Key file created: " << o.out << " (mode 0600). Anyone with it can open the vault.\n";
     return kExitOk;
+  }
+  for (auto& c : commands) {
+    if (c->chosen()) return c->run(**v);
   }
   if (*audit_cmd) {
     AuditArgs a{o.since, o.study, o.action, o.limit, o.json, o.verify, o.checkpoints,

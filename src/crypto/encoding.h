@@ -18,4 +18,9 @@ namespace custos::crypto {
 // (bad characters, wrong length, trailing garbage). `out` is unspecified on failure.
 [[nodiscard]] bool from_base64(std::string_view text, std::span<std::byte> out);
 
+// URL-safe base64 without padding ("-_"), for bearer tokens and session ids.
+[[nodiscard]] std::string to_base64url(std::span<const std::byte> bytes);
+// Decodes unpadded base64url that must decode to exactly out.size() bytes.
+[[nodiscard]] bool from_base64url(std::string_view text, std::span<std::byte> out);
+
 }  // namespace custos::crypto

@@ -41,6 +41,14 @@ class ReadTxn {
   [[nodiscard]] virtual Result<long> instance_count() = 0;
   // Small named values the vault keeps with its data (the audit chain's head and id).
   [[nodiscard]] virtual Result<std::optional<std::string>> meta(const std::string& key) = 0;
+
+  // Accounts and API tokens (vault/accounts.cc gives them meaning).
+  [[nodiscard]] virtual Result<std::optional<UserRow>> user(const std::string& name) = 0;
+  [[nodiscard]] virtual Result<std::vector<UserRow>> users() = 0;
+  [[nodiscard]] virtual Result<std::optional<TokenRow>> token(const std::string& name) = 0;
+  [[nodiscard]] virtual Result<std::optional<TokenRow>> token_by_hash(
+      const std::string& sha256_hex) = 0;
+  [[nodiscard]] virtual Result<std::vector<TokenRow>> tokens() = 0;
 };
 
 class WriteTxn : public ReadTxn {
@@ -50,6 +58,17 @@ class WriteTxn : public ReadTxn {
   // kConflict: the UID is stored with other bytes; this version is added beside it.
   [[nodiscard]] virtual Result<AddOutcome> add_instance(const InstanceRecord& record) = 0;
   [[nodiscard]] virtual Status set_meta(const std::string& key, const std::string& value) = 0;
+
+  // kConflict when the name is taken.
+  [[nodiscard]] virtual Status add_user(const UserRow& row) = 0;
+  // Replaces every field of the user named row.name. kNotFound when there is none.
+  [[nodiscard]] virtual Status update_user(const UserRow& row) = 0;
+  // kNotFound when there is none.
+  [[nodiscard]] virtual Status remove_user(const std::string& name) = 0;
+  // kConflict when the name (or, astronomically unlikely, the hash) is taken.
+  [[nodiscard]] virtual Status add_token(const TokenRow& row) = 0;
+  // Replaces user, read_only, last_used and revoked of the token named row.name. kNotFound.
+  [[nodiscard]] virtual Status update_token(const TokenRow& row) = 0;
 };
 
 // Thread-safe. read/write run fn inside a transaction: commit when fn succeeds (durable

@@ -107,4 +107,28 @@ struct InstanceRow {
 
 enum class AddOutcome { kAdded, kDuplicate, kConflict };
 
+// An account that can sign in to the server. Times are Unix seconds. The role is kept as
+// text ("owner", "caregiver", "viewer"); the vault gives it meaning.
+struct UserRow {
+  std::string name;
+  std::string role;
+  std::string password_hash;  // Argon2id string (crypto/password.h)
+  std::string totp_secret;    // base32; empty when no second factor is enrolled
+  std::int64_t totp_last_step = 0;  // the last TOTP step accepted (each code works once)
+  std::vector<std::string> recovery_code_hashes;  // SHA-256 hex of the unused codes
+  std::int64_t created = 0;
+  bool disabled = false;
+};
+
+// An API token: only the SHA-256 (hex) of the bearer text is kept.
+struct TokenRow {
+  std::string name;
+  std::string user;
+  std::string sha256;
+  bool read_only = false;
+  std::int64_t created = 0;
+  std::optional<std::int64_t> last_used;
+  bool revoked = false;
+};
+
 }  // namespace custos::index

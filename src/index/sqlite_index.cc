@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "index/sqlite_accounts.h"
 #include "index/sqlite_schema.h"
 
 namespace custos::index {
@@ -338,6 +339,30 @@ struct SqliteIndex::Impl : public WriteTxn {
     auto done = q->step();
     if (!done) return fail(done.error());
     return {};
+  }
+
+  // Accounts and tokens: index/sqlite_accounts.cc.
+  Result<std::optional<UserRow>> user(const std::string& name) override {
+    return sqlite_accounts::user(db.get(), name);
+  }
+  Result<std::vector<UserRow>> users() override { return sqlite_accounts::users(db.get()); }
+  Result<std::optional<TokenRow>> token(const std::string& name) override {
+    return sqlite_accounts::token(db.get(), name);
+  }
+  Result<std::optional<TokenRow>> token_by_hash(const std::string& hex) override {
+    return sqlite_accounts::token_by_hash(db.get(), hex);
+  }
+  Result<std::vector<TokenRow>> tokens() override { return sqlite_accounts::tokens(db.get()); }
+  Status add_user(const UserRow& r) override { return sqlite_accounts::add_user(db.get(), r); }
+  Status update_user(const UserRow& r) override {
+    return sqlite_accounts::update_user(db.get(), r);
+  }
+  Status remove_user(const std::string& name) override {
+    return sqlite_accounts::remove_user(db.get(), name);
+  }
+  Status add_token(const TokenRow& r) override { return sqlite_accounts::add_token(db.get(), r); }
+  Status update_token(const TokenRow& r) override {
+    return sqlite_accounts::update_token(db.get(), r);
   }
 
   // Returns the id of the row found or inserted by the two statements.

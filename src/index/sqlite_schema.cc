@@ -72,7 +72,33 @@ CREATE TABLE meta (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// Accounts for the server and API tokens (docs/adr/0007-identity-and-access.md). Secrets are
+// kept only as hashes, except the TOTP seed, which the (SQLCipher-encrypted) index holds.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE users (
+  id                   INTEGER PRIMARY KEY,
+  name                 TEXT NOT NULL UNIQUE,
+  role                 TEXT NOT NULL,
+  password_hash        TEXT NOT NULL,
+  totp_secret          TEXT NOT NULL DEFAULT '',
+  totp_last_step       INTEGER NOT NULL DEFAULT 0,
+  recovery_code_hashes TEXT NOT NULL DEFAULT '',
+  created              INTEGER NOT NULL,
+  disabled             INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_tokens (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  user_name  TEXT NOT NULL,
+  sha256     TEXT NOT NULL UNIQUE,
+  read_only  INTEGER NOT NULL DEFAULT 0,
+  created    INTEGER NOT NULL,
+  last_used  INTEGER,
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -225,11 +225,16 @@ Vault::Vault(Layout layout, Descriptor descriptor, std::unique_ptr<blob::BlobSto
 Vault::~Vault() = default;
 
 Result<std::optional<std::string>> Vault::append_audit(std::span<const audit::Entry> entries) {
+  return append_audit(caller_, entries);
+}
+
+Result<std::optional<std::string>> Vault::append_audit(const Caller& caller,
+                                                       std::span<const audit::Entry> entries) {
   if (!audit_ || entries.empty()) return std::optional<std::string>();
   std::vector<audit::Entry> stamped(entries.begin(), entries.end());
   for (auto& e : stamped) {
-    e.actor = caller_.actor;
-    e.origin = caller_.origin;
+    e.actor = caller.actor;
+    e.origin = caller.origin;
   }
   auto ids = audit_->append_batch(stamped);
   if (!ids) return fail(with_context(ids.error(), "audit trail"));
@@ -238,12 +243,17 @@ Result<std::optional<std::string>> Vault::append_audit(std::span<const audit::En
 
 Status Vault::record(const std::string& action, audit::Uids uids, audit::Outcome outcome,
                      const std::string& detail) {
+  return record(caller_, action, std::move(uids), outcome, detail);
+}
+
+Status Vault::record(const Caller& caller, const std::string& action, audit::Uids uids,
+                     audit::Outcome outcome, const std::string& detail) {
   audit::Entry e;
   e.action = action;
   e.uids = std::move(uids);
   e.outcome = outcome;
   e.detail = detail;
-  auto head = append_audit(std::span(&e, 1));
+  auto head = append_audit(caller, std::span(&e, 1));
   if (!head) return fail(head.error());
   if (!*head) return {};
   return index_->write([&](index::WriteTxn& txn) { return txn.set_meta(kAuditHeadKey, **head); });

@@ -13,11 +13,14 @@
 #include "audit/audit_log.h"
 #include "base/clock.h"
 #include "crypto/keys.h"
+#include "crypto/password.h"
 #include "base/error.h"
 #include "blob/blob_store.h"
 #include "dicom/isolated_header_reader.h"
 #include "index/index.h"
 #include "source/source.h"
+#include "vault/access.h"
+#include "vault/accounts.h"
 #include "vault/keyring.h"
 #include "vault/layout.h"
 #include "vault/reports.h"
@@ -36,10 +39,14 @@ struct InitResult {
   std::optional<std::string> recovery_key;
 };
 
-// Who is asking, for the audit trail. The command line is the local owner at a terminal.
+// Who is asking: what they may do (role, read_only) and how the audit trail names them.
+// The command line is the local owner at a terminal (the vault was unlocked with its
+// passphrase or key file); the server builds one per request from the session or token.
 struct Caller {
   audit::Actor actor{audit::ActorKind::kLocalOwner, "owner"};
   audit::Origin origin{audit::OriginKind::kTerminal, "", "", "", ""};
+  Role role = Role::kOwner;
+  bool read_only = false;  // an API token made with --read-only: reads only, whatever the role
 };
 
 
@@ -141,8 +148,74 @@ class Vault {
   // the index in the same transaction as the change (nullopt without an audit log).
   [[nodiscard]] Result<std::optional<std::string>> append_audit(
       std::span<const audit::Entry> entries);
+  // The same, with actor and origin taken from `caller`.
+  [[nodiscard]] Result<std::optional<std::string>> append_audit(
+      const Caller& caller, std::span<const audit::Entry> entries);
+  [[nodiscard]] Status record(const Caller& caller, const std::string& action, audit::Uids uids,
+                              audit::Outcome outcome, const std::string& detail);
+
+  // --- Access control --------------------------------------------------------------------
+  // OK when the caller's role (and read_only) grants `permission` (table in access.h).
+  // Otherwise kPermissionDenied naming the role and what was refused, and an
+  // "access.denied" audit entry (detail: the action tried).
+  [[nodiscard]] Status require(const Caller& caller, Permission permission,
+                               std::string_view action);
+
+  // --- Accounts and API tokens (vault/accounts.cc) ----------------------------------------
+  // Each needs kManageAccounts (the owner) unless said otherwise, and is audited in the same
+  // index transaction as the change. Errors besides kPermissionDenied are named per method.
+
+  // kInvalidArgument: bad name or a password against the policy (crypto/password.h);
+  // kConflict: the name is taken.
+  [[nodiscard]] Status add_user(const Caller& caller, const std::string& name, Role role,
+                                const std::string& password);
+  // Also allowed to the user themself (actor kUser with that name). kNotFound, kInvalidArgument.
+  [[nodiscard]] Status set_password(const Caller& caller, const std::string& name,
+                                    const std::string& password);
+  // Removes the account and revokes its tokens. kNotFound.
+  [[nodiscard]] Status remove_user(const Caller& caller, const std::string& name);
+  [[nodiscard]] Result<std::vector<UserInfo>> list_users(const Caller& caller);
+  // A fresh TOTP secret and ten recovery codes (replacing any earlier ones). kNotFound.
+  [[nodiscard]] Result<TotpEnrolment> enrol_totp(const Caller& caller, const std::string& name);
+  [[nodiscard]] Status disable_totp(const Caller& caller, const std::string& name);
+  // A bearer token for `user` (empty: the caller's own account, or for the local owner the
+  // one owner account). kInvalidArgument when no single user is meant; kNotFound; kConflict.
+  [[nodiscard]] Result<NewToken> create_token(const Caller& caller, const std::string& name,
+                                              const std::string& user, bool read_only);
+  // kNotFound. Revoking twice is fine.
+  [[nodiscard]] Status revoke_token(const Caller& caller, const std::string& name);
+  [[nodiscard]] Result<std::vector<TokenInfo>> list_tokens(const Caller& caller);
+
+  // --- Lookups for sign-in (auth::Authenticator) --------------------------------------------
+  // No Caller: they run before anyone is authenticated, inside the process. They return
+  // stored hashes and the TOTP seed, so only authentication code may call them.
+  [[nodiscard]] Result<std::optional<index::UserRow>> find_user(const std::string& name);
+  // The token whose SHA-256 equals `sha256` (compared again in constant time).
+  [[nodiscard]] Result<std::optional<index::TokenRow>> find_token_by_hash(const Digest& sha256);
+  // Records a use of the token. kNotFound.
+  [[nodiscard]] Status touch_token(const std::string& name,
+                                   std::chrono::system_clock::time_point when);
+  // Marks TOTP step `step` used: false when it (or a later one) was used already (replay).
+  [[nodiscard]] Result<bool> accept_totp_step(const std::string& name, std::int64_t step);
+  // Consumes one recovery code: false when it is not (or no longer) one of the user's.
+  [[nodiscard]] Result<bool> use_recovery_code(const std::string& name, const std::string& code);
+  // Replaces the stored hash when it is still `old_hash` (re-hash after a sign-in with
+  // outdated parameters). Not audited: nothing about the account changes.
+  [[nodiscard]] Status rehash_password(const std::string& name, const std::string& old_hash,
+                                       const std::string& new_hash);
+  // Argon2id limits for new password hashes (default: crypto::default_password_params()).
+  void set_password_hash_params(const crypto::PasswordHashParams& params) {
+    password_params_ = params;
+  }
+  [[nodiscard]] const crypto::PasswordHashParams& password_hash_params() const {
+    return password_params_;
+  }
 
  private:
+  // Runs fn in a write transaction and appends `entry` (actor from caller) in it, storing
+  // the new audit head with the change. On failure, a failure entry is recorded instead.
+  [[nodiscard]] Status write_audited(const Caller& caller, audit::Entry entry,
+                                     const std::function<Status(index::WriteTxn&)>& fn);
   [[nodiscard]] Result<ExportSummary> export_plans(const std::map<std::string, StudyPlan>& plans,
                                                   const std::filesystem::path& out,
                                                   const ExportOptions& options,
@@ -156,6 +229,7 @@ class Vault {
   std::unique_ptr<audit::AuditLog> audit_;
   std::optional<crypto::MasterKey> master_;
   Caller caller_;
+  crypto::PasswordHashParams password_params_ = crypto::default_password_params();
   audit::PublicKey audit_public_key_{};
   // DCMTK header parsing, in a resource-limited worker process started on first use.
   dicom::IsolatedHeaderReader parser_;
