@@ -23,8 +23,8 @@ struct Image8 {
 // kInternal when the encoder fails (out of memory).
 [[nodiscard]] Result<std::string> encode_jpeg(const Image8& image, int quality);
 
-// PNG, 8-bit grey or RGB, one IDAT, deflated at the fastest level with the Up filter on
-// every row. Reentrant. kInternal when zlib fails.
+// PNG, 8-bit grey or RGB, one IDAT, rows unfiltered, deflated at the fastest level with
+// the RLE strategy. Reentrant. kInternal when zlib fails.
 [[nodiscard]] Result<std::string> encode_png(const Image8& image);
 
 }  // namespace custos::render

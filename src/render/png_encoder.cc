@@ -1,6 +1,6 @@
 // PNG written directly with zlib: signature, IHDR, one IDAT, IEND (PNG spec, ISO 15948).
-// The Up filter with Z_BEST_SPEED and the RLE strategy was the fastest of the measured
-// choices on windowed CT at a size close to level 6 (bench/micro/render_bench.cc).
+// Filter None with Z_BEST_SPEED and the RLE strategy: the fastest of the measured choices on
+// windowed CT, and smaller than level 6 there (docs/adr/0009-rendering.md).
 #include <zlib.h>
 
 #include <cstring>
@@ -34,21 +34,14 @@ Result<std::string> encode_png(const Image8& image) {
       image.pixels.size() < stride * static_cast<std::size_t>(image.height)) {
     return fail(ErrorCode::kInternal, "PNG encoder: inconsistent image");
   }
-  // Filtered scanlines: one filter byte (2 = Up) then the row minus the row above.
+  // Scanlines with filter byte 0 (None). On windowed CT, None with the RLE strategy was both
+  // the fastest and the smallest of None/Sub/Up x level 1/level 6/RLE/Huffman (ADR 0009):
+  // windowing leaves long runs of 0 and 255 that RLE matches at once.
   std::vector<unsigned char> raw((stride + 1) * static_cast<std::size_t>(image.height));
   for (int y = 0; y < image.height; ++y) {
     unsigned char* o = raw.data() + static_cast<std::size_t>(y) * (stride + 1);
-    const std::uint8_t* row = image.pixels.data() + static_cast<std::size_t>(y) * stride;
-    if (y == 0) {
-      o[0] = 0;
-      std::memcpy(o + 1, row, stride);
-      continue;
-    }
-    o[0] = 2;
-    const std::uint8_t* above = row - stride;
-    for (std::size_t x = 0; x < stride; ++x) {
-      o[1 + x] = static_cast<unsigned char>(row[x] - above[x]);
-    }
+    o[0] = 0;
+    std::memcpy(o + 1, image.pixels.data() + static_cast<std::size_t>(y) * stride, stride);
   }
   z_stream z{};
   if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {

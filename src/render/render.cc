@@ -56,8 +56,15 @@ Size fit_viewport(int w, int h, const Viewport& v) {
           std::max(1, static_cast<int>(std::lround(h * scale)))};
 }
 
-std::vector<std::uint8_t> downscale(std::span<const std::uint8_t> src, int w, int h,
-                                    int channels, Size to) {
+namespace {
+
+template <int channels>
+std::vector<std::uint8_t> downscale_n(std::span<const std::uint8_t> src, int w, int h, Size to) {
+  // Source column span of every output column, computed once.
+  std::vector<int> x0(static_cast<std::size_t>(to.width) + 1);
+  for (int ox = 0; ox <= to.width; ++ox) {
+    x0[ox] = static_cast<int>(static_cast<long long>(ox) * w / to.width);
+  }
   std::vector<std::uint8_t> out(static_cast<std::size_t>(to.width) * to.height * channels);
   std::vector<std::uint32_t> sums(static_cast<std::size_t>(to.width) * channels);
   for (int oy = 0; oy < to.height; ++oy) {
@@ -67,24 +74,31 @@ std::vector<std::uint8_t> downscale(std::span<const std::uint8_t> src, int w, in
     for (int y = y0; y < y1; ++y) {
       const std::uint8_t* row = src.data() + static_cast<std::size_t>(y) * w * channels;
       for (int ox = 0; ox < to.width; ++ox) {
-        const int x0 = static_cast<int>(static_cast<long long>(ox) * w / to.width);
-        const int x1 = std::max(x0 + 1, static_cast<int>(static_cast<long long>(ox + 1) * w / to.width));
-        for (int x = x0; x < x1; ++x) {
-          for (int c = 0; c < channels; ++c) sums[ox * channels + c] += row[x * channels + c];
+        const int end = std::max(x0[ox] + 1, x0[ox + 1]);
+        std::uint32_t* sum = sums.data() + static_cast<std::size_t>(ox) * channels;
+        for (int x = x0[ox]; x < end; ++x) {
+          for (int c = 0; c < channels; ++c) sum[c] += row[x * channels + c];
         }
       }
     }
+    std::uint8_t* o = out.data() + static_cast<std::size_t>(oy) * to.width * channels;
     for (int ox = 0; ox < to.width; ++ox) {
-      const int x0 = static_cast<int>(static_cast<long long>(ox) * w / to.width);
-      const int x1 = std::max(x0 + 1, static_cast<int>(static_cast<long long>(ox + 1) * w / to.width));
-      const std::uint32_t area = static_cast<std::uint32_t>((x1 - x0) * (y1 - y0));
+      const int end = std::max(x0[ox] + 1, x0[ox + 1]);
+      const std::uint32_t area = static_cast<std::uint32_t>((end - x0[ox]) * (y1 - y0));
       for (int c = 0; c < channels; ++c) {
-        out[(static_cast<std::size_t>(oy) * to.width + ox) * channels + c] =
+        o[ox * channels + c] =
             static_cast<std::uint8_t>((sums[ox * channels + c] + area / 2) / area);
       }
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> downscale(std::span<const std::uint8_t> src, int w, int h,
+                                    int channels, Size to) {
+  return channels == 3 ? downscale_n<3>(src, w, h, to) : downscale_n<1>(src, w, h, to);
 }
 
 Result<std::string> render(const PixelDescription& d, const Decoded& frame,
