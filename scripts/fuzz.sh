@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-45}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=${FUZZ_TARGETS:-scanner header dicomdir zip element_reader}
+targets=${FUZZ_TARGETS:-scanner header dicomdir zip element_reader rle}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -21,6 +21,20 @@ seed() {  # seed TARGET: fills $build/corpus/TARGET once
   [ -d "$dir" ] && return 0
   mkdir -p "$dir"
   case $1 in
+    rle)  # RLE frames of pydicom's files behind the 5-byte description rle_fuzzer.cc reads
+      /usr/bin/python3 - "$pydicom" "$dir" <<'PY'
+import os, sys, pydicom
+from pydicom.encaps import generate_pixel_data_frame
+src, out = sys.argv[1], sys.argv[2]
+for i, name in enumerate(["MR_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm"]):
+    ds = pydicom.dcmread(os.path.join(src, name))
+    flags = (ds.PixelRepresentation & 1) | (2 if ds.SamplesPerPixel == 3 else 0) | \
+            (4 if ds.BitsAllocated == 16 else 0)
+    head = bytes([ds.Rows - 1, ds.Columns - 1, flags, 0, 0])
+    frame = next(generate_pixel_data_frame(ds.PixelData))
+    open(os.path.join(out, "seed%d" % i), "wb").write(head + frame)
+PY
+      ;;
     scanner|header|element_reader)
       find "$pydicom" -type f -name '*.dcm' -size -200k -exec cp -t "$dir" {} + ;;
     dicomdir)
