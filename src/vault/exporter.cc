@@ -33,8 +33,10 @@ std::string zero_pad(long v, int width) {
 
 }  // namespace
 
-Result<ExportSummary> Vault::export_to(std::span<const std::string> uids, const fs::path& out,
-                                       const ExportOptions& options, ProgressObserver* progress) {
+Result<ExportSummary> Vault::export_to(const Caller& caller, std::span<const std::string> uids,
+                                       const fs::path& out, const ExportOptions& options,
+                                       ProgressObserver* progress) {
+  if (auto s = require(caller, Permission::kRead, "export"); !s) return fail(s.error());
   if (uids.empty()) return fail(ErrorCode::kInvalidArgument, "export needs at least one UID");
   // Resolve every UID to the instances it covers, grouped by study.
   std::map<std::string, StudyPlan> plans;
@@ -111,12 +113,12 @@ Result<ExportSummary> Vault::export_to(std::span<const std::string> uids, const 
       for (const auto& r : list) touched.instances.push_back(r.sop_uid);
     }
   }
-  if (auto a = record("export", touched, audit::Outcome::kSuccess, "to " + out.string()); !a) {
+  if (auto a = record(caller, "export", touched, audit::Outcome::kSuccess, "to " + out.string()); !a) {
     return fail(a.error());
   }
   auto result = export_plans(plans, out, options, progress);
   if (!result || !result->failed.empty()) {
-    (void)record("export", std::move(touched),
+    (void)record(caller, "export", std::move(touched),
                  result ? audit::Outcome::kPartial : audit::Outcome::kFailure,
                  result ? std::to_string(result->failed.size()) + " objects failed verification"
                         : result.error().message);

@@ -259,7 +259,9 @@ Status Vault::record(const Caller& caller, const std::string& action, audit::Uid
   return index_->write([&](index::WriteTxn& txn) { return txn.set_meta(kAuditHeadKey, **head); });
 }
 
-Status Vault::change_passphrase(const std::string& new_passphrase, const crypto::KdfParams& kdf) {
+Status Vault::change_passphrase(const Caller& caller, const std::string& new_passphrase,
+                                const crypto::KdfParams& kdf) {
+  if (auto s = require(caller, Permission::kManageKeys, "passphrase.change"); !s) return s;
   if (!master_) return fail(ErrorCode::kUnsupported, "this vault is not encrypted");
   auto block = crypto::parse_key_block(descriptor_.key_block);
   if (!block) return fail(block.error());
@@ -268,14 +270,16 @@ Status Vault::change_passphrase(const std::string& new_passphrase, const crypto:
   Descriptor d = descriptor_;
   d.key_block = crypto::key_block_json(*rewrapped);
   if (auto s = write_file_atomic(layout_.descriptor(), as_bytes(descriptor_json(d))); !s) {
-    (void)record("passphrase.change", {}, audit::Outcome::kFailure, s.error().message);
+    (void)record(caller, "passphrase.change", {}, audit::Outcome::kFailure, s.error().message);
     return s;
   }
   descriptor_ = std::move(d);
-  return record("passphrase.change", {}, audit::Outcome::kSuccess, "master key re-wrapped");
+  return record(caller, "passphrase.change", {}, audit::Outcome::kSuccess,
+                "master key re-wrapped");
 }
 
-Status Vault::add_key_file(const fs::path& path) {
+Status Vault::add_key_file(const Caller& caller, const fs::path& path) {
+  if (auto s = require(caller, Permission::kManageKeys, "config.change"); !s) return s;
   if (!master_) return fail(ErrorCode::kUnsupported, "this vault is not encrypted");
   auto block = crypto::parse_key_block(descriptor_.key_block);
   if (!block) return fail(block.error());
@@ -286,16 +290,20 @@ Status Vault::add_key_file(const fs::path& path) {
   d.key_block = crypto::key_block_json(*block);
   if (auto s = write_file_atomic(layout_.descriptor(), as_bytes(descriptor_json(d))); !s) return s;
   descriptor_ = std::move(d);
-  return record("config.change", {}, audit::Outcome::kSuccess, "key file added");
+  return record(caller, "config.change", {}, audit::Outcome::kSuccess, "key file added");
 }
 
-Result<std::vector<audit::Entry>> Vault::audit_entries(const audit::ListFilter& filter) {
+Result<std::vector<audit::Entry>> Vault::audit_entries(const Caller& caller,
+                                                       const audit::ListFilter& filter) {
+  if (auto s = require(caller, Permission::kAudit, "audit.list"); !s) return fail(s.error());
   if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
-  if (auto s = record("audit.list", {}, audit::Outcome::kSuccess, ""); !s) return fail(s.error());
+  if (auto s = record(caller, "audit.list", {}, audit::Outcome::kSuccess, ""); !s) return fail(s.error());
   return audit_->list(filter);
 }
 
-Result<audit::VerifyResult> Vault::audit_verify(const std::vector<audit::Checkpoint>& checkpoints) {
+Result<audit::VerifyResult> Vault::audit_verify(const Caller& caller,
+                                                const std::vector<audit::Checkpoint>& checkpoints) {
+  if (auto s = require(caller, Permission::kAudit, "audit.verify"); !s) return fail(s.error());
   if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
   audit::VerifyOptions v;
   v.checkpoints = checkpoints;
@@ -317,14 +325,15 @@ Result<audit::VerifyResult> Vault::audit_verify(const std::vector<audit::Checkpo
   v.trusted_key = audit_public_key_;
   auto result = audit_->verify(v);
   if (!result) return result;
-  (void)record("audit.verify", {}, result->ok ? audit::Outcome::kSuccess : audit::Outcome::kFailure,
+  (void)record(caller, "audit.verify", {}, result->ok ? audit::Outcome::kSuccess : audit::Outcome::kFailure,
                result->ok ? "intact" : "broken");
   return result;
 }
 
-Result<audit::Checkpoint> Vault::audit_checkpoint() {
+Result<audit::Checkpoint> Vault::audit_checkpoint(const Caller& caller) {
+  if (auto s = require(caller, Permission::kAudit, "audit.checkpoint"); !s) return fail(s.error());
   if (!audit_) return fail(ErrorCode::kUnsupported, "this vault has no audit trail");
-  if (auto s = record("audit.checkpoint", {}, audit::Outcome::kSuccess, ""); !s) {
+  if (auto s = record(caller, "audit.checkpoint", {}, audit::Outcome::kSuccess, ""); !s) {
     return fail(s.error());
   }
   return audit_->checkpoint();
@@ -355,8 +364,9 @@ void estimate(std::span<const fs::path> inputs, long& files, std::uint64_t& byte
 
 }  // namespace
 
-Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const ImportOptions& options,
-                                    ProgressObserver* progress) {
+Result<ImportSummary> Vault::import(const Caller& caller, std::span<const fs::path> inputs,
+                                    const ImportOptions& options, ProgressObserver* progress) {
+  if (auto s = require(caller, Permission::kImport, "import"); !s) return fail(s.error());
   const auto start = std::chrono::steady_clock::now();
   if (progress) {
     long files = 0;
@@ -365,7 +375,9 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
     progress->on_start(files, bytes);
   }
   Importer importer(*blobs_, *index_, parser_, clock_, options, progress,
-                    [this](std::span<const audit::Entry> e) { return append_audit(e); });
+                    [this, caller](std::span<const audit::Entry> e) {
+                      return append_audit(caller, e);
+                    });
   std::vector<Error> input_errors;
   for (const auto& input : inputs) {
     if (importer.stopped()) break;
@@ -386,10 +398,12 @@ Result<ImportSummary> Vault::import(std::span<const fs::path> inputs, const Impo
   return summary;
 }
 
-std::unique_ptr<ImportSession> Vault::begin_import(const ImportOptions& options) {
+Result<std::unique_ptr<ImportSession>> Vault::begin_import(const Caller& caller,
+                                                           const ImportOptions& options) {
+  if (auto s = require(caller, Permission::kImport, "import"); !s) return fail(s.error());
   return std::make_unique<ImportSession>(
       *blobs_, *index_, parser_, clock_, options,
-      [this](std::span<const audit::Entry> e) { return append_audit(e); });
+      [this, caller](std::span<const audit::Entry> e) { return append_audit(caller, e); });
 }
 
 }  // namespace custos::vault

@@ -99,12 +99,22 @@ class Vault {
                                          const crypto::KdfParams& kdf);
   // Adds (or replaces) a key-file slot; the file is created with mode 0600.
   [[nodiscard]] Status add_key_file(const std::filesystem::path& path);
+  // The same for a given caller: both need Permission::kManageKeys (the owner).
+  [[nodiscard]] Status change_passphrase(const Caller& caller, const std::string& new_passphrase,
+                                         const crypto::KdfParams& kdf);
+  [[nodiscard]] Status add_key_file(const Caller& caller, const std::filesystem::path& path);
 
   // The audit trail: entries, verification, a signed checkpoint, DICOM PS3.15 export.
   [[nodiscard]] Result<std::vector<audit::Entry>> audit_entries(const audit::ListFilter& filter);
   [[nodiscard]] Result<audit::VerifyResult> audit_verify(
       const std::vector<audit::Checkpoint>& checkpoints);
   [[nodiscard]] Result<audit::Checkpoint> audit_checkpoint();
+  // The same for a given caller: Permission::kAudit (the owner).
+  [[nodiscard]] Result<std::vector<audit::Entry>> audit_entries(const Caller& caller,
+                                                                const audit::ListFilter& filter);
+  [[nodiscard]] Result<audit::VerifyResult> audit_verify(
+      const Caller& caller, const std::vector<audit::Checkpoint>& checkpoints);
+  [[nodiscard]] Result<audit::Checkpoint> audit_checkpoint(const Caller& caller);
   // Appends one entry for something that happened outside the vault's own operations
   // (e.g. a failed unlock attempt recorded by the caller). Durable on return.
   [[nodiscard]] Status record(const std::string& action, audit::Uids uids,
@@ -122,6 +132,32 @@ class Vault {
 
   // An import fed item by item (uploads, STOW-RS), same pipeline and audit as import().
   [[nodiscard]] std::unique_ptr<ImportSession> begin_import(const ImportOptions& options);
+
+  // --- Per-call Caller ---------------------------------------------------------------------
+  // Every operation also takes the caller per call (the server: one per request). Each checks
+  // the caller's permission first (require(): kPermissionDenied, audited) and names the
+  // caller in its audit entries. The overloads without a Caller act as the caller given at
+  // open() (the command line's local owner) and behave as before.
+  // Permission::kImport (owner, caregiver; not read-only tokens).
+  [[nodiscard]] Result<ImportSummary> import(const Caller& caller,
+                                             std::span<const std::filesystem::path> inputs,
+                                             const ImportOptions& options,
+                                             ProgressObserver* progress);
+  [[nodiscard]] Result<std::unique_ptr<ImportSession>> begin_import(const Caller& caller,
+                                                                    const ImportOptions& options);
+  // Permission::kRead (every role).
+  [[nodiscard]] Result<std::vector<index::StudyRow>> studies(const Caller& caller);
+  [[nodiscard]] Result<std::vector<index::StudyRow>> list_studies(const Caller& caller);
+  [[nodiscard]] Result<ShowResult> show(const Caller& caller, const std::string& uid);
+  [[nodiscard]] Result<ExportSummary> export_to(const Caller& caller,
+                                                std::span<const std::string> uids,
+                                                const std::filesystem::path& out,
+                                                const ExportOptions& options,
+                                                ProgressObserver* progress);
+  [[nodiscard]] Result<std::vector<ScanLogEntry>> scan_log(const Caller& caller);
+  [[nodiscard]] Result<VerifyReport> verify(const Caller& caller, ProgressObserver* progress);
+  [[nodiscard]] Status read_instance(const Caller& caller, const std::string& sha256,
+                                     const std::function<Status(std::span<const std::byte>)>& sink);
 
   [[nodiscard]] Result<std::vector<index::StudyRow>> studies();
   // A patient (by Patient ID), study, series or instance UID. Errors: kNotFound.

@@ -7,12 +7,13 @@
 
 namespace custos::vault {
 
-Result<std::vector<index::StudyRow>> Vault::studies() {
+Result<std::vector<index::StudyRow>> Vault::studies(const Caller& caller) {
+  if (auto s = require(caller, Permission::kRead, "study.list"); !s) return fail(s.error());
   auto rows = list_studies();
   if (!rows) return rows;
   audit::Uids uids;
   for (const auto& r : *rows) uids.studies.push_back(r.study_uid);
-  if (auto s = record("study.list", std::move(uids), audit::Outcome::kSuccess, ""); !s) {
+  if (auto s = record(caller, "study.list", std::move(uids), audit::Outcome::kSuccess, ""); !s) {
     return fail(s.error());
   }
   return rows;
@@ -30,7 +31,13 @@ Result<std::vector<index::StudyRow>> Vault::list_studies() {
   return out;
 }
 
-Result<ShowResult> Vault::show(const std::string& uid) {
+Result<std::vector<index::StudyRow>> Vault::list_studies(const Caller& caller) {
+  if (auto s = require(caller, Permission::kRead, "study.list"); !s) return fail(s.error());
+  return list_studies();
+}
+
+Result<ShowResult> Vault::show(const Caller& caller, const std::string& uid) {
+  if (auto s = require(caller, Permission::kRead, "study.show"); !s) return fail(s.error());
   ShowResult r;
   auto s = index_->read([&](index::ReadTxn& txn) -> Status {
     if (auto study = txn.study(uid); !study) {
@@ -79,21 +86,23 @@ Result<ShowResult> Vault::show(const std::string& uid) {
   for (const auto& se : r.series) uids.series.push_back(se.series_uid);
   for (const auto& in : r.instances) uids.instances.push_back(in.sop_uid);
   if (!s) {
-    (void)record("study.show", {}, audit::Outcome::kFailure, s.error().message);
+    (void)record(caller, "study.show", {}, audit::Outcome::kFailure, s.error().message);
     return fail(s.error());
   }
-  if (auto a = record(r.level + ".show", std::move(uids), audit::Outcome::kSuccess, ""); !a) {
+  if (auto a = record(caller, r.level + ".show", std::move(uids), audit::Outcome::kSuccess, "");
+      !a) {
     return fail(a.error());
   }
   return r;
 }
 
-Result<std::vector<ScanLogEntry>> Vault::scan_log() {
+Result<std::vector<ScanLogEntry>> Vault::scan_log(const Caller& caller) {
+  if (auto s = require(caller, Permission::kRead, "scanlog.read"); !s) return fail(s.error());
   auto studies = list_studies();
   if (!studies) return fail(studies.error());
   audit::Uids uids;
   for (const auto& r : *studies) uids.studies.push_back(r.study_uid);
-  if (auto s = record("scanlog.read", std::move(uids), audit::Outcome::kSuccess, ""); !s) {
+  if (auto s = record(caller, "scanlog.read", std::move(uids), audit::Outcome::kSuccess, ""); !s) {
     return fail(s.error());
   }
   std::vector<ScanLogEntry> out;
@@ -111,6 +120,12 @@ Result<std::vector<ScanLogEntry>> Vault::scan_log() {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+Status Vault::read_instance(const Caller& caller, const std::string& sha256,
+                            const std::function<Status(std::span<const std::byte>)>& sink) {
+  if (auto s = require(caller, Permission::kRead, "instance.read"); !s) return s;
+  return read_instance(sha256, sink);
 }
 
 Status Vault::read_instance(const std::string& sha256,
@@ -138,7 +153,8 @@ Status Vault::read_instance(const std::string& sha256,
   return {};
 }
 
-Result<VerifyReport> Vault::verify(ProgressObserver* progress) {
+Result<VerifyReport> Vault::verify(const Caller& caller, ProgressObserver* progress) {
+  if (auto s = require(caller, Permission::kRead, "verify"); !s) return fail(s.error());
   VerifyReport report;
   std::vector<index::InstanceRow> rows;
   auto s = index_->read([&](index::ReadTxn& txn) -> Status {
@@ -188,7 +204,7 @@ Result<VerifyReport> Vault::verify(ProgressObserver* progress) {
   for (const auto& f : report.failures) uids.instances.push_back(f.sop_uid);
   const std::string detail = std::to_string(report.checked) + " checked, " +
                              std::to_string(report.failures.size()) + " failed";
-  if (auto s = record("verify", std::move(uids),
+  if (auto s = record(caller, "verify", std::move(uids),
                       report.failures.empty() ? audit::Outcome::kSuccess : audit::Outcome::kFailure,
                       detail);
       !s) {

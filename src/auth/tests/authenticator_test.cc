@@ -10,6 +10,7 @@
 
 #include "auth/tests/fake_clock.h"
 #include "crypto/totp.h"
+#include "vault/import_session.h"
 #include "source/tests/test_support.h"
 
 namespace custos::auth {
@@ -236,6 +237,20 @@ TEST_F(AuthenticatorTest, TokensAuthenticateUntilRevokedAndAreTouchedAtMostOnceA
   EXPECT_EQ(auth_->authenticate_token(t->secret).error().code, ErrorCode::kUnauthenticated);
   ASSERT_TRUE(vault_->remove_user(owner_, "jane"));
   EXPECT_FALSE(auth_->authenticate_token(ro->secret));
+}
+
+TEST_F(AuthenticatorTest, ThePrincipalsRoleIsEnforcedByTheVault) {
+  auto vic = login("vic", kPassword);
+  ASSERT_TRUE(vic && vic->ok());
+  const vault::Caller c = vic->principal.caller("192.0.2.1", "Firefox/128");
+  EXPECT_EQ(c.role, vault::Role::kViewer);
+  EXPECT_TRUE(vault_->studies(c));
+  auto denied = vault_->begin_import(c, {});
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  auto jane = login("jane", kPassword);
+  ASSERT_TRUE(jane && jane->ok());
+  EXPECT_TRUE(vault_->begin_import(jane->principal.caller("192.0.2.1", "Firefox/128"), {}));
 }
 
 }  // namespace
