@@ -1,12 +1,13 @@
 #include "dicomweb/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 namespace custos::dicomweb {
 
 JsonWriter::JsonWriter(Sink sink, std::size_t chunk) : sink_(std::move(sink)), chunk_(chunk) {
-  buf_.reserve(chunk + 1024);
+  buf_.reserve(std::min<std::size_t>(chunk, 16 * 1024));
 }
 
 void JsonWriter::string(std::string_view s) {
