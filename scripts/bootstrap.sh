@@ -14,6 +14,7 @@ packages=(
   libopenjp2-7-dev libjpeg62-turbo-dev libpng-dev
   # tests
   libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3 libxml2-utils
+  openssl
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
   # server: HTTP/TLS (Boost.Beast/Asio, header-only)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-45}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=${FUZZ_TARGETS:-scanner header dicomdir zip element_reader rle}
+targets=${FUZZ_TARGETS:-scanner header dicomdir zip element_reader rle multipart target}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -21,6 +21,15 @@ seed() {  # seed TARGET: fills $build/corpus/TARGET once
   [ -d "$dir" ] && return 0
   mkdir -p "$dir"
   case $1 in
+    multipart)  # first byte: how many chunk-size bytes follow; then the body
+      printf '\x00--XyZ-b\r\nContent-Type: application/dicom\r\n\r\nDICM\r\n--XyZ-b--\r\n' > "$dir/one"
+      printf '\x03\x01\x05\x02pre\r\n--XyZ-b \r\nA: 1\r\nB:2\r\n\r\nx\r\n--XyZ-b\r\n\r\n\r\n--XyZ-b--' > "$dir/two"
+      printf '\x01\x07--XyZ-b\r\n\r\nabc' > "$dir/truncated" ;;
+    target)
+      printf '/dicom-web/studies/1.2.3/series?includefield=all&limit=10' > "$dir/path"
+      printf '/a%%20b/c%%2Fd?x=1+2&y=%%26&z' > "$dir/escapes"
+      printf 'multipart/related; type="application/dicom"; boundary=abc' > "$dir/media"
+      printf 'application/dicom+json, multipart/related;type="application/dicom";q=0.9, */*;q=0.1' > "$dir/accept" ;;
     rle)  # RLE frames of pydicom's files behind the 5-byte description rle_fuzzer.cc reads
       /usr/bin/python3 - "$pydicom" "$dir" <<'PY'
 import os, sys, pydicom

@@ -2,9 +2,11 @@
 #include "net/http/server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <thread>
 
 #include "net/http/tests/test_client.h"
@@ -368,6 +370,17 @@ TEST_F(ServerTest, StopAfterGraceCutsAHangingRequest) {
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(took, std::chrono::milliseconds(250));
   EXPECT_LT(took, std::chrono::seconds(3));
+}
+
+TEST_F(ServerTest, SigtermStopsTheServer) {
+  start();
+  StopOnSignal::install(*server_, std::chrono::milliseconds(500));
+  EXPECT_EQ(fetch(port_, "GET", "/hello").status, 200);
+  std::thread waiter([this] { server_->wait(); });
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  waiter.join();  // returns only once the signal stopped the server
+  Client late(port_);
+  EXPECT_FALSE(late.connected() && late.request("GET", "/hello").ok);
 }
 
 TEST(RouterTest, RejectsBadPatternsAndDuplicates) {
