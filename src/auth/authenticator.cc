@@ -120,7 +120,7 @@ Result<LoginResult> Authenticator::login(const std::string& username, const std:
     if (!totp || totp->empty()) return refuse(who, LoginFailure::kTotpRequired);
     bool ok = false;
     if (crypto::looks_like_recovery_code(*totp)) {
-      auto used = vault_.use_recovery_code(user.name, *totp);
+      auto used = vault_.use_recovery_code(who, user.name, *totp);
       if (!used) return fail(used.error());
       ok = *used;
     } else if (auto step = crypto::totp_match(user.totp_secret, *totp, clock_.now(),

@@ -325,12 +325,10 @@ Result<bool> Vault::accept_totp_step(const std::string& name, std::int64_t step)
   return accepted;
 }
 
-Result<bool> Vault::use_recovery_code(const std::string& name, const std::string& code) {
+Result<bool> Vault::use_recovery_code(const Caller& who, const std::string& name,
+                                      const std::string& code) {
   const std::string hash = crypto::recovery_code_hash(code);
   bool used = false;
-  Caller who;
-  who.actor = {audit::ActorKind::kUser, name};
-  who.origin = {audit::OriginKind::kHttp, "", "", "", ""};
   auto s = index_->write([&](index::WriteTxn& txn) -> Status {
     auto row = existing_user(txn, name);
     if (!row) return fail(row.error());

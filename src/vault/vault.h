@@ -233,13 +233,16 @@ class Vault {
                                    std::chrono::system_clock::time_point when);
   // Marks TOTP step `step` used: false when it (or a later one) was used already (replay).
   [[nodiscard]] Result<bool> accept_totp_step(const std::string& name, std::int64_t step);
-  // Consumes one recovery code: false when it is not (or no longer) one of the user's.
-  [[nodiscard]] Result<bool> use_recovery_code(const std::string& name, const std::string& code);
+  // Consumes one recovery code: false when it is not (or no longer) one of the user's. A use
+  // is audited (user.recovery_code.use, with the codes left) under `who`.
+  [[nodiscard]] Result<bool> use_recovery_code(const Caller& who, const std::string& name,
+                                               const std::string& code);
   // Replaces the stored hash when it is still `old_hash` (re-hash after a sign-in with
   // outdated parameters). Not audited: nothing about the account changes.
   [[nodiscard]] Status rehash_password(const std::string& name, const std::string& old_hash,
                                        const std::string& new_hash);
   // Argon2id limits for new password hashes (default: crypto::default_password_params()).
+  // Set it before the vault is shared between threads.
   void set_password_hash_params(const crypto::PasswordHashParams& params) {
     password_params_ = params;
   }

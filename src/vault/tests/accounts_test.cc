@@ -180,9 +180,18 @@ TEST_F(VaultAccountsTest, TotpStepAndRecoveryCodesWorkOnce) {
   EXPECT_FALSE(vault_->accept_totp_step("jane", 100).value());
   EXPECT_FALSE(vault_->accept_totp_step("jane", 99).value());
   EXPECT_TRUE(vault_->accept_totp_step("jane", 101).value());
-  EXPECT_TRUE(vault_->use_recovery_code("jane", e->recovery_codes[3]).value());
-  EXPECT_FALSE(vault_->use_recovery_code("jane", e->recovery_codes[3]).value());
-  EXPECT_FALSE(vault_->use_recovery_code("jane", "aaaa-bbbb-cccc-dddd").value());
+  const Caller jane = as(Role::kOwner, "jane");
+  EXPECT_TRUE(vault_->use_recovery_code(jane, "jane", e->recovery_codes[3]).value());
+  EXPECT_FALSE(vault_->use_recovery_code(jane, "jane", e->recovery_codes[3]).value());
+  EXPECT_FALSE(vault_->use_recovery_code(jane, "jane", "aaaa-bbbb-cccc-dddd").value());
+  bool audited = false;
+  for (const auto& entry : entries()) {
+    if (entry.action != "user.recovery_code.use") continue;
+    audited = true;
+    EXPECT_EQ(entry.detail, "9 recovery codes left");
+    EXPECT_EQ(entry.origin.ip, "192.0.2.7");
+  }
+  EXPECT_TRUE(audited);
   auto users = vault_->list_users(owner_);
   EXPECT_EQ(users->at(0).recovery_codes_left, 9u);
   EXPECT_TRUE(users->at(0).totp_enrolled);
