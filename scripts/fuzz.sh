@@ -44,8 +44,11 @@ for i, name in enumerate(["MR_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bi
     open(os.path.join(out, "seed%d" % i), "wb").write(head + frame)
 PY
       ;;
-    scanner|header|element_reader)
+    scanner|header)
       find "$pydicom" -type f -name '*.dcm' -size -200k -exec cp -t "$dir" {} + ;;
+    element_reader)
+      find "$pydicom" "$pydicom/../charset_files" -type f -name '*.dcm' -size -200k \
+        -exec cp -t "$dir" {} + ;;
     dicomdir)
       find "$pydicom" -type f -name 'DICOMDIR*' | while read -r f; do
         cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-12)"; done ;;

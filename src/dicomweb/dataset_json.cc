@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "dicom/charset.h"
@@ -92,7 +93,7 @@ void base64(JsonWriter& out, std::span<const std::byte> v) {
 class Writer {
  public:
   Writer(const Dataset& ds, const JsonOptions& o, JsonWriter& out)
-      : ds_(ds), o_(o), out_(out), text_(ds.text(0x00080005)) {}
+      : ds_(ds), o_(o), out_(out), text_(ds.text(0x00080005)), current_(&text_) {}
 
   void run();
 
@@ -115,6 +116,8 @@ class Writer {
   const JsonOptions& o_;
   JsonWriter& out_;
   dicom::TextDecoder text_;
+  dicom::TextDecoder* current_;  // of the item being written (an item may name its own set)
+  std::vector<std::unique_ptr<dicom::TextDecoder>> item_decoders_;
 };
 
 struct Open {
@@ -122,13 +125,14 @@ struct Open {
   std::uint32_t end;
   bool array;  // the items of a sequence; else the members of an object
   bool first;
+  dicom::TextDecoder* decoder;
 };
 
 void Writer::run() {
   std::vector<Open> stack;
   stack.reserve(16);
   out_.raw('{');
-  stack.push_back({0, static_cast<std::uint32_t>(ds_.elements.size()), false, true});
+  stack.push_back({0, static_cast<std::uint32_t>(ds_.elements.size()), false, true, &text_});
   while (!stack.empty()) {
     Open& top = stack.back();
     if (top.next >= top.end) {
@@ -144,16 +148,22 @@ void Writer::run() {
       if (!top.first) out_.raw(',');
       top.first = false;
       out_.raw('{');
-      stack.push_back({i + 1, e.end, false, true});
+      dicom::TextDecoder* decoder = top.decoder;
+      if (const Element* cs = ds_.find_in_item(i, 0x00080005u)) {
+        item_decoders_.push_back(std::make_unique<dicom::TextDecoder>(ds_.text(*cs)));
+        decoder = item_decoders_.back().get();
+      }
+      stack.push_back({i + 1, e.end, false, true, decoder});
       continue;
     }
     if (e.kind != NodeKind::kElement || skip(e)) continue;
     if (!top.first) out_.raw(',');
     top.first = false;
+    current_ = top.decoder;
     element(i);
     if (e.is_sequence() && e.end > i + 1) {
       out_.raw(",\"Value\":[");
-      stack.push_back({i + 1, e.end, true, true});
+      stack.push_back({i + 1, e.end, true, true, top.decoder});
     } else {
       out_.raw('}');
     }
@@ -231,7 +241,7 @@ void Writer::value_text(const Element& e) {
   const VrCode vr = e.vr;
   const bool single = vr == vr_code("LT") || vr == vr_code("ST") || vr == vr_code("UT") ||
                       vr == vr_code("UR");
-  const std::string utf8 = text_.to_utf8(single ? trim(raw, false) : raw, vr);
+  const std::string utf8 = current_->to_utf8(single ? trim(raw, false) : raw, vr);
   std::vector<std::string_view> values;
   if (single) {
     values.push_back(utf8);

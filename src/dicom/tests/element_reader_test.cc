@@ -217,9 +217,14 @@ TEST(ElementReader, DeflatedIsUnsupported) {
 }
 
 TEST(TextDecoder, ConvertsCharacterSetsToUtf8) {
-  // Expected values as pydicom decodes them. ISO 2022 IR 87 (Japanese) is not offered by
-  // DCMTK's iconv conversion on Debian 12: such text stays as stored (see README).
+  // Expected values as pydicom decodes them. Japanese ISO 2022 (not offered by DCMTK's iconv
+  // conversion on Debian 12) goes through the EUC-JP re-encoding in charset.cc.
   const std::pair<const char*, const char*> cases[] = {
+      {"chrH31.dcm", "Yamada^Tarou=\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E="
+                     "\xE3\x82\x84\xE3\x81\xBE\xE3\x81\xA0^\xE3\x81\x9F\xE3\x82\x8D\xE3\x81\x86"},
+      {"chrH32.dcm", "\xEF\xBE\x94\xEF\xBE\x8F\xEF\xBE\x80\xEF\xBE\x9E^\xEF\xBE\x80\xEF\xBE\x9B\xEF\xBD\xB3="
+                     "\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E="
+                     "\xE3\x82\x84\xE3\x81\xBE\xE3\x81\xA0^\xE3\x81\x9F\xE3\x82\x8D\xE3\x81\x86"},
       {"chrRuss.dcm", "\xd0\x9b\xd1\x8e\xd0\xba" "ce\xd0\xbc\xd0\xb1" "yp\xd0\xb3"},
       {"chrGreek.dcm", "\xce\x94\xce\xb9\xce\xbf\xce\xbd\xcf\x85\xcf\x83\xce\xb9\xce\xbf\xcf\x82"},
       {"chrX1.dcm", "Wang^XiaoDong=\xe7\x8e\x8b^\xe5\xb0\x8f\xe6\x9d\xb1="}};

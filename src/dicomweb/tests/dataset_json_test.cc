@@ -43,6 +43,36 @@ TEST(DatasetJson, MatchesPydicomValueByValue) {
   fs::remove_all(tmp);
 }
 
+TEST(DatasetJson, CharacterSetsMatchPydicom) {
+  const fs::path dir = test::pydicom_files().parent_path() / "charset_files";
+  const fs::path tmp = fs::temp_directory_path() / ("custos_cs_" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".dcm") continue;
+    const std::string name = entry.path().filename().string();
+    const auto bytes = test::read_file(entry.path());
+    const auto ds = dicom::read_elements(bytes);
+    ASSERT_TRUE(ds) << name;
+    JsonOptions options;
+    options.bulk_threshold = 1u << 30;
+    std::string json;
+    ASSERT_TRUE(write_dataset_json(*ds, options, string_sink(json)));
+    ASSERT_TRUE(nlohmann::json::accept(json)) << name;
+    const fs::path ours = tmp / (name + ".json");
+    std::ofstream(ours) << json;
+    int status = 0;
+    const std::string diff = test::run(
+        "/usr/bin/python3 " CUSTOS_SOURCE_DIR "/src/dicomweb/tests/compare_json.py '" +
+            entry.path().string() + "' '" + ours.string() + "' 2>&1",
+        &status);
+    EXPECT_EQ(status, 0) << name << "\n" << diff;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
+  fs::remove_all(tmp);
+}
+
 TEST(DatasetJson, ShapesOfTheModel) {
   const auto bytes = test::read_file(test::pydicom_files() / "CT_small.dcm");
   const auto ds = dicom::read_elements(bytes);
