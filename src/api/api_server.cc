@@ -1,0 +1,92 @@
+#include "api/api_server.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api/dicomweb_caches.h"
+#include "api/import_registry.h"
+#include "api/read_audit.h"
+#include "api/respond.h"
+#include "api/routes.h"
+#include "api/services.h"
+#include "auth/authenticator.h"
+
+namespace custos::api {
+
+struct ApiServer::State {
+  State(vault::Vault& v, const Clock& c, const ApiOptions& o)
+      : vault(v),
+        clock(c),
+        reads(v, o.read_audit_window),
+        imports(o.upload_idle),
+        auth(v, c, auth::SessionOptions{o.session_idle, o.session_lifetime}),
+        caches(o.metadata_cache_bytes, o.render_cache_bytes),
+        services{v, c, auth, reads, imports, caches} {}
+
+  vault::Vault& vault;
+  const Clock& clock;
+  ReadAudit reads;
+  ImportRegistry imports;
+  auth::Authenticator auth;
+  DicomwebCaches caches;
+  Services services;
+  std::unique_ptr<http::Server> server;
+
+  // Finishes idle uploads now and then.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread sweeper;
+};
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(vault::Vault& vault, const Clock& clock,
+                                                    ApiOptions options) {
+  auto state = std::make_unique<State>(vault, clock, options);
+  Services& s = state->services;
+  http::Router router;
+  add_session_routes(router, s);
+  add_library_routes(router, s);
+  add_import_routes(router, s);
+  add_admin_routes(router, s);
+  add_dicomweb_routes(router, s);
+  router.add(http::Method::kGet, "/api/v1/health", [](auto&, auto& w) {
+    send_json(w, 200, {{"status", "ok"}});
+  }, {.name = "health"});
+  auto server = http::Server::start(std::move(options.http), std::move(router));
+  if (!server) return fail(server.error());
+  state->server = std::move(*server);
+  State* st = state.get();
+  state->sweeper = std::thread([st] {
+    std::unique_lock lock(st->mu);
+    while (!st->cv.wait_for(lock, std::chrono::seconds(30), [st] { return st->stopping; })) {
+      lock.unlock();
+      st->imports.sweep();
+      lock.lock();
+    }
+  });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(state)));
+}
+
+ApiServer::ApiServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+ApiServer::~ApiServer() {
+  stop(std::chrono::seconds(5));
+  state_->server->wait();
+  {
+    std::lock_guard lock(state_->mu);
+    state_->stopping = true;
+  }
+  state_->cv.notify_all();
+  state_->sweeper.join();
+  // Uploads still open are committed; their audit entries are written by the vault.
+  state_->imports.finish_all();
+  state_->reads.flush();
+}
+
+std::uint16_t ApiServer::port() const { return state_->server->port(); }
+http::Server& ApiServer::http() { return *state_->server; }
+void ApiServer::stop(std::chrono::milliseconds grace) { state_->server->stop(grace); }
+void ApiServer::wait() { state_->server->wait(); }
+
+}  // namespace custos::api

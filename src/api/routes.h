@@ -1,0 +1,16 @@
+// The server's route table, one function per group, each a flat list of
+// router.add(method, pattern, handler) lines (docs/api/openapi.yaml documents them).
+#pragma once
+
+#include "api/services.h"
+#include "net/http/server.h"
+
+namespace custos::api {
+
+void add_session_routes(http::Router& router, Services& s);   // /api/v1/session
+void add_library_routes(http::Router& router, Services& s);   // studies, series, audit
+void add_import_routes(http::Router& router, Services& s);    // /api/v1/imports
+void add_admin_routes(http::Router& router, Services& s);     // users, tokens
+void add_dicomweb_routes(http::Router& router, Services& s);  // /dicom-web (PS3.18)
+
+}  // namespace custos::api
