@@ -54,7 +54,7 @@ std::optional<Authenticated> authenticate(Services& s, http::Request& r,
   }
   Result<auth::Principal> principal = fail(ErrorCode::kUnauthenticated, "");
   if (auto token = bearer(r)) {
-    principal = s.auth.authenticate_token(std::string(*token), http_origin(r));
+    principal = s.auth.authenticate_token(*token);
     if (!principal) {
       unauthenticated(w, "the API token is not valid (unknown, revoked or malformed)");
       return std::nullopt;
@@ -77,7 +77,8 @@ std::optional<Authenticated> authenticate(Services& s, http::Request& r,
     unauthenticated(w, "log in first, or send an API token as 'Authorization: Bearer cst_...'");
     return std::nullopt;
   }
-  Authenticated a{principal->caller(http_origin(r)), *principal};
+  const audit::Origin origin = http_origin(r);
+  Authenticated a{principal->caller(origin.ip, origin.user_agent), *principal};
   w.set_actor(a.caller.actor.id);
   return a;
 }

@@ -18,10 +18,12 @@ std::string random_id() {
 }  // namespace
 
 void finish_upload(Upload& upload) {
-  if (upload.session) {
-    upload.summary = upload.session->finish();
-    upload.session.reset();
-  }
+  if (!upload.session) return;
+  // Finishing commits the last batch and may take a while; progress stays readable.
+  vault::ImportSummary summary = upload.session->finish();
+  std::lock_guard lock(upload.state);
+  upload.summary = std::move(summary);
+  upload.session.reset();
 }
 
 ImportRegistry::~ImportRegistry() { finish_all(); }
@@ -57,11 +59,15 @@ void ImportRegistry::sweep() {
     std::lock_guard lock(mu_);
     for (auto it = uploads_.begin(); it != uploads_.end();) {
       const bool old = now - it->second->last_used > idle_;
-      if (old && it->second->summary && now - it->second->last_used > 2 * idle_) {
+      const bool finished = [&] {
+        std::lock_guard state(it->second->state);
+        return it->second->summary.has_value();
+      }();
+      if (old && finished && now - it->second->last_used > 2 * idle_) {
         it = uploads_.erase(it);
         continue;
       }
-      if (old && !it->second->summary) idle.push_back(it->second);
+      if (old && !finished) idle.push_back(it->second);
       ++it;
     }
   }

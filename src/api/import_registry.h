@@ -21,6 +21,8 @@ struct Upload {
   std::string id;
   std::string owner;  // the actor id of the user or token that began it
   std::mutex feed;    // one request feeds the session at a time
+  // Guards the two below for readers of progress, who do not take `feed`.
+  mutable std::mutex state;
   std::unique_ptr<vault::ImportSession> session;  // null once finished
   std::optional<vault::ImportSummary> summary;    // set once finished
   std::chrono::steady_clock::time_point last_used;

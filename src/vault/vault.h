@@ -180,6 +180,12 @@ class Vault {
   // The studies, without an audit entry (for callers that record their own).
   [[nodiscard]] Result<std::vector<index::StudyRow>> list_studies();
 
+  // Read access to the index for adapters that shape their own answers (DICOMweb QIDO and
+  // WADO): checks kRead, then runs fn in one read snapshot. Not audited here: the adapter
+  // records what it served (api/read_audit.h). fn must not keep the txn.
+  [[nodiscard]] Status browse(const Caller& caller,
+                              const std::function<Status(index::ReadTxn&)>& fn);
+
   // Appends entries durably and returns the new head as text, for the caller to store in
   // the index in the same transaction as the change (nullopt without an audit log).
   [[nodiscard]] Result<std::optional<std::string>> append_audit(

@@ -19,6 +19,11 @@ Result<std::vector<index::StudyRow>> Vault::studies(const Caller& caller) {
   return rows;
 }
 
+Status Vault::browse(const Caller& caller, const std::function<Status(index::ReadTxn&)>& fn) {
+  if (auto s = require(caller, Permission::kRead, "browse"); !s) return s;
+  return index_->read(fn);
+}
+
 Result<std::vector<index::StudyRow>> Vault::list_studies() {
   std::vector<index::StudyRow> out;
   auto s = index_->read([&](index::ReadTxn& txn) -> Status {
