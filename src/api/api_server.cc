@@ -1,6 +1,7 @@
 #include "api/api_server.h"
 
 #include <condition_variable>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -15,14 +16,22 @@
 namespace custos::api {
 
 struct ApiServer::State {
-  State(vault::Vault& v, const Clock& c, const ApiOptions& o)
+  State(vault::Vault& v, const Clock& c, const ApiOptions& o,
+        std::unique_ptr<render::Decoder> decoder)
       : vault(v),
         clock(c),
         reads(v, o.read_audit_window),
         imports(o.upload_idle),
-        auth(v, c, auth::SessionOptions{o.session_idle, o.session_lifetime}),
-        caches(o.metadata_cache_bytes, o.render_cache_bytes),
+        auth(v, c, auth_options(o)),
+        caches(o.metadata_cache_bytes, o.render_cache_bytes, std::move(decoder)),
         services{v, c, auth, reads, imports, caches} {}
+
+  static auth::AuthenticatorOptions auth_options(const ApiOptions& o) {
+    auth::AuthenticatorOptions a;
+    a.sessions.idle_timeout = o.session_idle;
+    a.sessions.absolute_lifetime = o.session_lifetime;
+    return a;
+  }
 
   vault::Vault& vault;
   const Clock& clock;
@@ -42,7 +51,14 @@ struct ApiServer::State {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(vault::Vault& vault, const Clock& clock,
                                                     ApiOptions options) {
-  auto state = std::make_unique<State>(vault, clock, options);
+  // The decoder processes are forked first, while this process has few threads.
+  auto decoder = render::Decoder::open();
+  if (!decoder) {
+    std::cerr << "custos serve: compressed images will not be decoded: "
+              << decoder.error().message << "\n";
+  }
+  auto state = std::make_unique<State>(vault, clock, options,
+                                       decoder ? std::move(*decoder) : nullptr);
   Services& s = state->services;
   http::Router router;
   add_session_routes(router, s);

@@ -8,6 +8,7 @@
 #include "api/guard.h"
 #include "api/respond.h"
 #include "dicomweb/frames.h"
+#include "net/http/media_type.h"
 #include "render/render.h"
 #include "render/render_cache.h"
 

@@ -70,7 +70,7 @@ void stow(Services& s, http::Request& r, http::ResponseWriter& w) {
     out.series_uid = item.series_uid;
     items.push_back(std::move(out));
   }
-  for (const auto& rejected : summary.rejected) {
+  for (std::size_t i = 0; i < summary.rejected.size(); ++i) {
     dicomweb::StowItem out;
     out.failure = dicomweb::StowFailure::kCannotUnderstand;
     items.push_back(std::move(out));

@@ -169,7 +169,7 @@ void scan_log(Services& s, http::Request& r, http::ResponseWriter& w) {
 
 Result<std::chrono::system_clock::time_point> parse_time(const std::string& text) {
   const std::string d = dicom_date(text.substr(0, 10));
-  if (d.empty() || text.size() > 10 && text[10] != 'T') {
+  if (d.empty() || (text.size() > 10 && text[10] != 'T')) {
     return fail(ErrorCode::kInvalidArgument, "'" + text.substr(0, 30) + "' is not a date like 2026-01-31");
   }
   std::tm tm{};
@@ -222,6 +222,37 @@ void audit_list(Services& s, http::Request& r, http::ResponseWriter& w) {
   send_json(w, 200, out);
 }
 
+void trash_study(Services& s, http::Request& r, http::ResponseWriter& w) {
+  auto who = authenticate(s, r, w);
+  if (!who) return;
+  const std::string uid(r.param("uid"));
+  if (auto st = s.vault.trash_study(who->caller, uid); !st) return send_error(w, st.error());
+  send_json(w, 200, {{"trashed", uid}});
+}
+
+void restore_study(Services& s, http::Request& r, http::ResponseWriter& w) {
+  auto who = authenticate(s, r, w);
+  if (!who) return;
+  const std::string uid(r.param("uid"));
+  if (auto st = s.vault.restore_study(who->caller, uid); !st) return send_error(w, st.error());
+  send_json(w, 200, {{"restored", uid}});
+}
+
+void list_trash(Services& s, http::Request& r, http::ResponseWriter& w) {
+  auto who = authenticate(s, r, w);
+  if (!who) return;
+  auto rows = s.vault.trash(who->caller);
+  if (!rows) return send_error(w, rows.error());
+  ordered_json out{{"trash", ordered_json::array()}};
+  for (const auto& row : *rows) {
+    auto j = vault::study_json(row);
+    j["trashed_at"] = row.trashed_at;
+    j["trashed_by"] = row.trashed_by;
+    out["trash"].push_back(std::move(j));
+  }
+  send_json(w, 200, out);
+}
+
 }  // namespace
 
 void add_library_routes(http::Router& router, Services& s) {
@@ -240,6 +271,12 @@ void add_library_routes(http::Router& router, Services& s) {
              [&s](auto& r, auto& w) { download(s, r, w); }, {.name = "instances.file"});
   router.add(Method::kGet, "/api/v1/scan-log",
              [&s](auto& r, auto& w) { scan_log(s, r, w); }, {.name = "scan_log"});
+  router.add(Method::kDelete, "/api/v1/studies/{uid}",
+             [&s](auto& r, auto& w) { trash_study(s, r, w); }, {.name = "studies.trash"});
+  router.add(Method::kGet, "/api/v1/trash",
+             [&s](auto& r, auto& w) { list_trash(s, r, w); }, {.name = "trash.list"});
+  router.add(Method::kPost, "/api/v1/trash/{uid}/restore",
+             [&s](auto& r, auto& w) { restore_study(s, r, w); }, {.name = "trash.restore"});
   router.add(Method::kGet, "/api/v1/audit",
              [&s](auto& r, auto& w) { audit_list(s, r, w); }, {.name = "audit.list"});
 }

@@ -12,6 +12,7 @@
 #include "cli/secrets.h"
 #include "base/posix_file.h"
 #include "cli/audit_command.h"
+#include "cli/serve_command.h"
 #include "cli/token_command.h"
 #include "cli/user_command.h"
 #include "vault/vault.h"
@@ -147,6 +148,7 @@ int run(int argc, char** argv) {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(add_user_command(app));
   commands.push_back(add_token_command(app));
+  commands.push_back(add_serve_command(app));
 
   try {
     app.parse(argc, argv);

@@ -1,12 +1,12 @@
 #include "cli/serve_command.h"
 
+#include "base/clock.h"
+
 #include <cctype>
 #include <iostream>
 
 #include "api/api_server.h"
 #include "net/http/server.h"
-#include "net/http/signals.h"
-#include "net/http/tls.h"
 
 namespace custos::cli {
 namespace {
@@ -50,28 +50,16 @@ bool loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
-}  // namespace
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8443";
+  bool plain_http = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string session_idle = "15m";  // 90s, 15m, 2h
+  std::string session_lifetime = "12h";
+};
 
-CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
-  auto* serve = app.add_subcommand(
-      "serve", "serve the vault over HTTPS: the web app's API and DICOMweb (until Ctrl-C)");
-  serve->add_option("--listen", a.listen, "HOST:PORT to listen on (port 0: any free port)")
-      ->capture_default_str();
-  serve->add_flag("--plain-http", a.plain_http,
-                  "no TLS (behind a reverse proxy that terminates TLS, or on loopback)");
-  serve->add_option("--tls-cert", a.tls_cert, "certificate chain (PEM); default: self-signed");
-  serve->add_option("--tls-key", a.tls_key, "private key of --tls-cert (PEM)");
-  serve->add_option("--session-idle", a.session_idle,
-                    "inactivity after which a web session ends (automatic logoff)")
-      ->capture_default_str();
-  serve->add_option("--session-lifetime", a.session_lifetime,
-                    "time after login when a web session ends regardless")
-      ->capture_default_str();
-  return serve;
-}
-
-int run_serve(vault::Vault& vault, const Clock& clock, const std::filesystem::path& root,
-              const ServeArgs& a) {
+int run_serve(vault::Vault& vault, const ServeArgs& a) {
   auto report = [](const Error& e) {
     std::cerr << "custos serve: " << e.message << "\n";
     return exit_status(e.code);
@@ -81,13 +69,13 @@ int run_serve(vault::Vault& vault, const Clock& clock, const std::filesystem::pa
   if (a.tls_cert.empty() != a.tls_key.empty()) {
     return report({ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together"});
   }
-  api::ApiOptions options;
-  options.http.host = listen->first;
-  options.http.port = listen->second;
   auto idle = parse_duration("--session-idle", a.session_idle);
   if (!idle) return report(idle.error());
   auto lifetime = parse_duration("--session-lifetime", a.session_lifetime);
   if (!lifetime) return report(lifetime.error());
+  api::ApiOptions options;
+  options.http.host = listen->first;
+  options.http.port = listen->second;
   options.session_idle = *idle;
   options.session_lifetime = *lifetime;
   if (a.plain_http) {
@@ -99,11 +87,12 @@ int run_serve(vault::Vault& vault, const Clock& clock, const std::filesystem::pa
     options.http.tls = http::TlsFiles{a.tls_cert, a.tls_key};
   } else {
     http::TlsFiles files;
-    if (auto s = http::ensure_self_signed_certificate(root / "tls", &files); !s) {
+    if (auto s = http::ensure_self_signed_certificate(vault.layout().root / "tls", &files); !s) {
       return report(s.error());
     }
     options.http.tls = files;
   }
+  static const SystemClock clock;
   auto server = api::ApiServer::start(vault, clock, std::move(options));
   if (!server) return report(server.error());
   const std::string scheme = a.plain_http ? "http" : "https";
@@ -114,8 +103,41 @@ int run_serve(vault::Vault& vault, const Clock& clock, const std::filesystem::pa
             << "/ (Ctrl-C stops)" << std::endl;
   http::StopOnSignal::install((*server)->http(), std::chrono::seconds(20));
   (*server)->wait();
+  server->reset();  // uploads committed, pending audit entries written
   std::cout << "custos: stopped" << std::endl;
   return 0;
+}
+
+class ServeCommand final : public Command {
+ public:
+  explicit ServeCommand(CLI::App& app) {
+    cmd_ = app.add_subcommand(
+        "serve", "serve the vault over HTTPS: the web app's API and DICOMweb (until Ctrl-C)");
+    cmd_->add_option("--listen", a_.listen, "HOST:PORT to listen on (port 0: any free port)")
+        ->capture_default_str();
+    cmd_->add_flag("--plain-http", a_.plain_http,
+                   "no TLS (behind a reverse proxy that terminates TLS, or on loopback)");
+    cmd_->add_option("--tls-cert", a_.tls_cert, "certificate chain (PEM); default: self-signed");
+    cmd_->add_option("--tls-key", a_.tls_key, "private key of --tls-cert (PEM)");
+    cmd_->add_option("--session-idle", a_.session_idle,
+                     "inactivity after which a web session ends (automatic logoff)")
+        ->capture_default_str();
+    cmd_->add_option("--session-lifetime", a_.session_lifetime,
+                     "time after login when a web session ends regardless")
+        ->capture_default_str();
+  }
+  bool chosen() const override { return cmd_->parsed(); }
+  int run(vault::Vault& vault) override { return run_serve(vault, a_); }
+
+ private:
+  CLI::App* cmd_ = nullptr;
+  ServeArgs a_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> add_serve_command(CLI::App& app) {
+  return std::make_unique<ServeCommand>(app);
 }
 
 }  // namespace custos::cli

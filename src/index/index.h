@@ -33,6 +33,9 @@ class ReadTxn {
   // Every stored version of a SOP Instance UID (more than one after a conflict).
   [[nodiscard]] virtual Result<std::vector<InstanceRow>> instances_by_sop(
       const std::string& sop_uid) = 0;
+  // Studies in the trash (every other listing and UID lookup leaves them out).
+  [[nodiscard]] virtual Result<std::vector<StudyRow>> trashed_studies() = 0;
+  // Any stored instance with these bytes, in the trash or not (deduplication, verify).
   [[nodiscard]] virtual Result<std::optional<InstanceRow>> instance_by_sha256(
       const std::string& sha256) = 0;
   // Every instance, in storage order, passed to fn one at a time.
@@ -58,6 +61,10 @@ class WriteTxn : public ReadTxn {
   // kConflict: the UID is stored with other bytes; this version is added beside it.
   [[nodiscard]] virtual Result<AddOutcome> add_instance(const InstanceRecord& record) = 0;
   [[nodiscard]] virtual Status set_meta(const std::string& key, const std::string& value) = 0;
+  // Moves a study into the trash (`at` a UTC time, `by` who) or, with `at` empty, out of
+  // it. kNotFound when there is no such study on that side of the trash.
+  [[nodiscard]] virtual Status set_trashed(const std::string& study_uid, const std::string& at,
+                                           const std::string& by) = 0;
 
   // kConflict when the name is taken.
   [[nodiscard]] virtual Status add_user(const UserRow& row) = 0;

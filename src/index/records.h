@@ -75,6 +75,8 @@ struct StudyRow {
   long series_count = 0;
   long instance_count = 0;
   std::uint64_t bytes = 0;
+  std::string trashed_at;  // UTC; empty unless in the trash
+  std::string trashed_by;
 };
 
 struct SeriesRow {

@@ -117,7 +117,8 @@ SELECT s.study_uid, s.study_date, s.study_time, s.accession_number, s.descriptio
        (SELECT COALESCE(SUM(i.size), 0) FROM instances i JOIN series se ON i.series_ref = se.id
          WHERE se.study_ref = s.id),
        (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study_ref = s.id),
-       (SELECT GROUP_CONCAT(DISTINCT se.body_part) FROM series se WHERE se.study_ref = s.id)
+       (SELECT GROUP_CONCAT(DISTINCT se.body_part) FROM series se WHERE se.study_ref = s.id),
+       s.trashed_at, s.trashed_by
 FROM studies s JOIN patients p ON s.patient_ref = p.id
 )sql";
 
@@ -141,8 +142,15 @@ StudyRow read_study(const Query& q) {
   r.bytes = static_cast<std::uint64_t>(q.int64(15));
   r.modalities = split_distinct(q.raw_text(16));
   r.body_parts = split_distinct(q.raw_text(17));
+  r.trashed_at = q.text(18);
+  r.trashed_by = q.text(19);
   return r;
 }
+
+// Studies in the trash are left out of every listing and lookup by UID (not of lookups by
+// content hash, which deduplication and verification need).
+constexpr const char* kVisible = "s.trashed_at IS NULL";
+constexpr const char* kVisibleSt = "st.trashed_at IS NULL";
 
 constexpr const char* kSeriesSelect = R"sql(
 SELECT st.study_uid, se.series_uid, se.series_number, se.description, se.modality,
@@ -244,23 +252,24 @@ struct SqliteIndex::Impl : public WriteTxn {
 
   // ReadTxn
   Result<std::vector<StudyRow>> studies() override {
-    return rows<StudyRow>(std::string(kStudySelect) +
+    return rows<StudyRow>(std::string(kStudySelect) + " WHERE " + kVisible +
                               " ORDER BY s.study_date, s.study_time, s.study_uid",
                           read_study);
   }
   Result<std::optional<StudyRow>> study(const std::string& uid) override {
-    return first(rows<StudyRow>(std::string(kStudySelect) + " WHERE s.study_uid = ?1",
-                                read_study, {uid}));
+    return first(rows<StudyRow>(
+        std::string(kStudySelect) + " WHERE s.study_uid = ?1 AND " + kVisible, read_study, {uid}));
   }
   Result<std::vector<StudyRow>> studies_of_patient(const std::string& patient_id) override {
     return rows<StudyRow>(std::string(kStudySelect) +
-                              " WHERE p.patient_id = ?1 ORDER BY s.study_date, s.study_uid",
+                              " WHERE p.patient_id = ?1 AND " + kVisible +
+                              " ORDER BY s.study_date, s.study_uid",
                           read_study, {patient_id});
   }
   Result<std::vector<PatientRow>> patients() override {
     return rows<PatientRow>(
         "SELECT p.id, p.patient_id, p.name, p.birth_date, p.sex, "
-        "(SELECT COUNT(*) FROM studies s WHERE s.patient_ref = p.id) "
+        "(SELECT COUNT(*) FROM studies s WHERE s.patient_ref = p.id AND s.trashed_at IS NULL) "
         "FROM patients p ORDER BY p.name, p.patient_id",
         [](const Query& q) {
           PatientRow r;
@@ -275,31 +284,41 @@ struct SqliteIndex::Impl : public WriteTxn {
   }
   Result<std::vector<SeriesRow>> series_of(const std::string& study_uid) override {
     return rows<SeriesRow>(std::string(kSeriesSelect) +
-                               " WHERE st.study_uid = ?1 ORDER BY se.series_number, se.series_uid",
+                               " WHERE st.study_uid = ?1 AND " + kVisibleSt +
+                               " ORDER BY se.series_number, se.series_uid",
                            read_series, {study_uid});
   }
   Result<std::optional<SeriesRow>> series(const std::string& series_uid) override {
-    return first(rows<SeriesRow>(std::string(kSeriesSelect) + " WHERE se.series_uid = ?1",
-                                 read_series, {series_uid}));
+    return first(rows<SeriesRow>(
+        std::string(kSeriesSelect) + " WHERE se.series_uid = ?1 AND " + kVisibleSt, read_series,
+        {series_uid}));
   }
   Result<std::vector<InstanceRow>> instances_of(const std::string& series_uid) override {
     return rows<InstanceRow>(
         std::string(kInstanceSelect) +
-            " WHERE se.series_uid = ?1 ORDER BY i.instance_number, i.sop_uid, i.id",
+            " WHERE se.series_uid = ?1 AND " + kVisibleSt +
+            " ORDER BY i.instance_number, i.sop_uid, i.id",
         read_instance, {series_uid});
   }
   Result<std::vector<InstanceRow>> instances_in(const std::string& study_uid,
                                                 const std::string& series_uid) override {
     return rows<InstanceRow>(
         std::string(kInstanceSelect) +
-            " WHERE st.study_uid = ?1 AND se.series_uid = ?2"
+            " WHERE st.study_uid = ?1 AND se.series_uid = ?2 AND " + kVisibleSt +
             " ORDER BY i.instance_number, i.sop_uid, i.id",
         read_instance, {study_uid, series_uid});
   }
   Result<std::vector<InstanceRow>> instances_by_sop(const std::string& sop_uid) override {
-    return rows<InstanceRow>(std::string(kInstanceSelect) + " WHERE i.sop_uid = ?1 ORDER BY i.id",
-                             read_instance, {sop_uid});
+    return rows<InstanceRow>(
+        std::string(kInstanceSelect) + " WHERE i.sop_uid = ?1 AND " + kVisibleSt + " ORDER BY i.id",
+        read_instance, {sop_uid});
   }
+  Result<std::vector<StudyRow>> trashed_studies() override {
+    return rows<StudyRow>(std::string(kStudySelect) +
+                              " WHERE s.trashed_at IS NOT NULL ORDER BY s.trashed_at, s.study_uid",
+                          read_study);
+  }
+  // Deduplication and verification see every instance, trashed or not.
   Result<std::optional<InstanceRow>> instance_by_sha256(const std::string& sha) override {
     return first(rows<InstanceRow>(std::string(kInstanceSelect) + " WHERE i.sha256 = ?1",
                                    read_instance, {sha}));
@@ -338,6 +357,26 @@ struct SqliteIndex::Impl : public WriteTxn {
     q->bind(1, key).bind(2, value);
     auto done = q->step();
     if (!done) return fail(done.error());
+    return {};
+  }
+
+  Status set_trashed(const std::string& study_uid, const std::string& at,
+                     const std::string& by) override {
+    auto q = prepare(at.empty()
+                         ? "UPDATE studies SET trashed_at = NULL, trashed_by = NULL "
+                           "WHERE study_uid = ?1 AND trashed_at IS NOT NULL"
+                         : "UPDATE studies SET trashed_at = ?2, trashed_by = ?3 "
+                           "WHERE study_uid = ?1 AND trashed_at IS NULL");
+    if (!q) return fail(q.error());
+    q->bind(1, study_uid);
+    if (!at.empty()) q->bind(2, at).bind(3, by);
+    auto done = q->step();
+    if (!done) return fail(done.error());
+    if (sqlite3_changes(db.get()) == 0) {
+      return fail(ErrorCode::kNotFound, (at.empty() ? "no study in the trash with UID "
+                                                    : "no study (outside the trash) with UID ") +
+                                            study_uid.substr(0, 64));
+    }
     return {};
   }
 

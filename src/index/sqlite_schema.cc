@@ -98,7 +98,14 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// The trash: a study deleted by the owner is hidden from every listing until restored; its
+// rows and files stay (docs/formats/vault.md).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE studies ADD COLUMN trashed_at TEXT;
+ALTER TABLE studies ADD COLUMN trashed_by TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -180,6 +180,13 @@ class Vault {
   // The studies, without an audit entry (for callers that record their own).
   [[nodiscard]] Result<std::vector<index::StudyRow>> list_studies();
 
+  // The trash (owner only, Permission::kDelete; audited with the change). A trashed study
+  // disappears from every listing and lookup; its rows and files stay until restored.
+  // kNotFound when the study is not there (or already on that side of the trash).
+  [[nodiscard]] Status trash_study(const Caller& caller, const std::string& study_uid);
+  [[nodiscard]] Status restore_study(const Caller& caller, const std::string& study_uid);
+  [[nodiscard]] Result<std::vector<index::StudyRow>> trash(const Caller& caller);
+
   // Read access to the index for adapters that shape their own answers (DICOMweb QIDO and
   // WADO): checks kRead, then runs fn in one read snapshot. Not audited here: the adapter
   // records what it served (api/read_audit.h). fn must not keep the txn.

@@ -235,12 +235,12 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual((status, j["total"]), (200, 2), j)
         status, j = c.json("GET", "/api/v1/studies?modality=CT&from=2004-01-01&to=2004-12-31")
         self.assertEqual(j["total"], 1, j)
-        study = j["studies"][0]["study_uid"]
+        study = j["studies"][0]["StudyInstanceUID"]
         status, j = c.json("GET", "/api/v1/studies/" + study)
         self.assertEqual(status, 200, j)
-        series = j["series"][0]["series_uid"]
+        series = j["series"][0]["SeriesInstanceUID"]
         status, j = c.json("GET", "/api/v1/series/" + series)
-        sop = j["instances"][0]["sop_uid"]
+        sop = j["instances"][0]["SOPInstanceUID"]
         status, r, body = c.call("GET", "/api/v1/instances/%s/file" % sop)
         self.assertEqual(status, 200)
         self.assertEqual(r.getheader("Content-Type"), "application/dicom")
@@ -292,8 +292,8 @@ class ServeApiTest(unittest.TestCase):
         owner = self.client()
         owner.token = self.server.token
         studies = self.studies(owner)
-        victim = [s for s in studies if "rtplan" in json.dumps(s).lower() or s["patient_name"].startswith("Last")][0]
-        uid = victim["study_uid"]
+        victim = [s for s in studies if s["PatientName"].startswith("Last")][0]
+        uid = victim["StudyInstanceUID"]
         status, j = owner.json("POST", "/api/v1/users", json_body={
             "name": "carer", "role": "caregiver", "password": "carer-password-1"})
         self.assertIn(status, (201, 409), j)
@@ -303,13 +303,13 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(status, 403, j)
         status, j = owner.json("DELETE", "/api/v1/studies/" + uid)
         self.assertEqual(status, 200, j)
-        self.assertNotIn(uid, [s["study_uid"] for s in self.studies(owner)])
+        self.assertNotIn(uid, [s["StudyInstanceUID"] for s in self.studies(owner)])
         status, j = owner.json("GET", "/api/v1/trash")
-        self.assertIn(uid, [t["study_uid"] for t in j["trash"]])
+        self.assertIn(uid, [t["StudyInstanceUID"] for t in j["trash"]])
         self.assertEqual(owner.json("GET", "/dicom-web/studies?StudyInstanceUID=" + uid)[1] or [], [])
         status, j = owner.json("POST", "/api/v1/trash/%s/restore" % uid, json_body={})
         self.assertEqual(status, 200, j)
-        self.assertIn(uid, [s["study_uid"] for s in self.studies(owner)])
+        self.assertIn(uid, [s["StudyInstanceUID"] for s in self.studies(owner)])
 
     def test_audit_names_the_web_user_and_address(self):
         c = self.client()
