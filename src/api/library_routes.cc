@@ -144,7 +144,7 @@ void download(Services& s, http::Request& r, http::ResponseWriter& w) {
   // Served as an attachment that browsers never sniff or run (SECURITY.md: polyglots).
   w.set_header("Content-Type", "application/dicom");
   w.set_header("Content-Disposition", "attachment; filename=\"" + row->sha256.substr(0, 16) + ".dcm\"");
-  w.set_header("Content-Length", std::to_string(row->size));
+  w.set_content_length(row->size);
   w.set_header("ETag", "\"" + row->sha256 + "\"");
   w.set_status(200);
   if (auto st = w.begin(); !st) return;

@@ -19,6 +19,11 @@ from support import BIN, pydicom_test_files, sha256  # noqa: E402
 FILES = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm"]
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 class Client:
     """One keep-alive HTTPS connection with a cookie jar of one cookie."""
 
@@ -91,7 +96,9 @@ class ServeApiTest(unittest.TestCase):
         shutil.rmtree(cls.data, ignore_errors=True)
 
     def client(self):
-        return Client(self.server.base)
+        c = Client(self.server.base)
+        self.addCleanup(c.conn.close)
+        return c
 
     def studies(self, c):
         status, j = c.json("GET", "/api/v1/studies")
@@ -257,10 +264,10 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(status, 201, j)
         imp = j["id"]
         src = pydicom_test_files()
-        files = [("CD/DICOM/MR_small_RLE.dcm", open(os.path.join(src, "MR_small_RLE.dcm"), "rb").read()),
-                 ("CD/DICOM/CT_small.dcm", open(os.path.join(src, "CT_small.dcm"), "rb").read()),
+        files = [("CD/DICOM/MR_small_RLE.dcm", read(os.path.join(src, "MR_small_RLE.dcm"))),
+                 ("CD/DICOM/CT_small.dcm", read(os.path.join(src, "CT_small.dcm"))),
                  ("CD/README.TXT", b"not an image"),
-                 ("CD/DICOM/broken.dcm", open(os.path.join(src, "MR_truncated.dcm"), "rb").read())]
+                 ("CD/DICOM/broken.dcm", read(os.path.join(src, "MR_truncated.dcm")))]
         body, ctype = multipart(files[:2])
         status, j = c.json("POST", "/api/v1/imports/%s/files" % imp, body=body,
                            headers={"Content-Type": ctype})
