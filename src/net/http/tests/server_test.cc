@@ -372,6 +372,42 @@ TEST_F(ServerTest, StopAfterGraceCutsAHangingRequest) {
   EXPECT_LT(took, std::chrono::seconds(3));
 }
 
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
+  ServerOptions o;
+  o.max_connections = 2;
+  start(o);
+  Client a(port_), b(port_);
+  EXPECT_EQ(a.request("GET", "/hello").status, 200);
+  EXPECT_EQ(b.request("GET", "/hello").status, 200);
+  Client c(port_);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(a.request("GET", "/hello").status, 200);  // the others still work
+}
+
+TEST_F(ServerTest, StalledBodyFailsTheReadAtBodyTimeout) {
+  std::atomic<int> code{-1};
+  router_.add(Method::kPost, "/upload", [&code](Request& r, ResponseWriter&) {
+    std::byte buf[64];
+    for (;;) {
+      auto n = r.body().read(buf);
+      if (!n) {
+        code = static_cast<int>(n.error().code);
+        return;
+      }
+      if (*n == 0) return;
+    }
+  });
+  ServerOptions o;
+  o.body_timeout = std::chrono::seconds(1);
+  start(o);
+  Client c(port_);
+  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"));
+  EXPECT_TRUE(c.closed_by_peer());
+  // The socket closes at the timeout; the handler thread learns of it just after.
+  for (int i = 0; i < 200 && code == -1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(code, static_cast<int>(ErrorCode::kIoError));
+}
+
 TEST_F(ServerTest, SigtermStopsTheServer) {
   start();
   StopOnSignal::install(*server_, std::chrono::milliseconds(500));
