@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 
 #include "base/clock.h"
@@ -23,6 +24,7 @@ struct ApiOptions {
   std::chrono::seconds upload_idle{3600};
   std::size_t metadata_cache_bytes = 16u << 20;
   std::size_t render_cache_bytes = 24u << 20;
+  std::filesystem::path web_root;  // the built web app (web/dist); empty: not served
 };
 
 // Thread-safe.

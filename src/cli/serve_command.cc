@@ -57,6 +57,7 @@ struct ServeArgs {
   std::string tls_key;
   std::string session_idle = "15m";  // 90s, 15m, 2h
   std::string session_lifetime = "12h";
+  std::string web_root = CUSTOS_DEFAULT_WEB_ROOT;
 };
 
 int run_serve(vault::Vault& vault, const ServeArgs& a) {
@@ -78,6 +79,7 @@ int run_serve(vault::Vault& vault, const ServeArgs& a) {
   options.http.port = listen->second;
   options.session_idle = *idle;
   options.session_lifetime = *lifetime;
+  options.web_root = a.web_root;
   if (a.plain_http) {
     if (!loopback(listen->first)) {
       std::cerr << "custos serve: plain HTTP on " << listen->first
@@ -124,6 +126,8 @@ class ServeCommand final : public Command {
         ->capture_default_str();
     cmd_->add_option("--session-lifetime", a_.session_lifetime,
                      "time after login when a web session ends regardless")
+        ->capture_default_str();
+    cmd_->add_option("--web-root", a_.web_root, "the built web app (empty: API only)")
         ->capture_default_str();
   }
   bool chosen() const override { return cmd_->parsed(); }

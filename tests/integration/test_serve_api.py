@@ -130,7 +130,7 @@ class ServeApiTest(unittest.TestCase):
     def test_security_headers_on_every_answer(self):
         c = self.client()
         for path, expected in [("/api/v1/health", 200), ("/api/v1/studies", 401),
-                               ("/nowhere", 404)]:
+                               ("/no/such/page", 404)]:
             status, r, _ = c.call("GET", path)
             self.assertEqual(status, expected, path)
             h = {k.lower(): v for k, v in r.getheaders()}
