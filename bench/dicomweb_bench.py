@@ -3,6 +3,7 @@
 same run, both on 127.0.0.1.
 
 usage: dicomweb_bench.py CUSTOS_BIN [DATA_DIR]
+env:   BENCH_SKIP_ORTHANC=1 (custos only)  BENCH_WRK_SECONDS (10)
 
 Data: the 400-slice CT (gen_ct.py) plus 6,450 small MR instances in 649 studies
 (gen_small.py): 650 studies, 6,850 instances. Measured on each server:
@@ -13,9 +14,14 @@ Data: the 400-slice CT (gen_ct.py) plus 6,450 small MR instances in 649 studies
   frames, rendered JPEG, rendered PNG: requests/s from wrk (2 connections, keep-alive,
   cycling over the 400 slices, 10 s each);
   server RSS at the end (VmRSS) and its peak (VmHWM).
+The answers are checked as they are timed: both servers must find the same number of studies
+for each query, the metadata must hold one object per CT slice, and the retrieved series one
+part per slice with at least the stored bytes. A server that answers differently is reported
+and its figures do not count.
 Prints a table with Orthanc's figures, custos's, their ratio and the target. Exit status 0
 when every measurement ran (a missed target is a figure, not a failure), 1 otherwise.
 """
+import hashlib
 import http.client
 import json
 import os
@@ -38,7 +44,7 @@ import serve as serve_peer  # noqa: E402
 CT = ("gen_ct.py", ["400", "512", "1"])
 SMALL = ("gen_small.py", ["6450", "649", "1"])
 SEQUENTIAL = 50
-WRK_SECONDS = 10
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 TARGETS = {  # name: (kind, value); see issue text in bench/README.md
     "qido_all_ms": ("max", 50.0), "metadata_ms": ("max", 50.0),
     "frames_rps": ("orthanc_x", 2.0), "jpeg_rps": ("orthanc_x", 2.0),
@@ -52,12 +58,17 @@ def log(msg):
 
 
 def ensure_set(data, gen, args):
-    out = os.path.join(data, "dw-" + gen.replace(".py", "") + "-" + "-".join(args))
+    """Generates a set once; the folder name carries the parameters and a hash of the
+    generator, so editing the generator makes a new set instead of reusing a stale one."""
+    with open(os.path.join(HERE, gen), "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:8]
+    out = os.path.join(data, "dw-" + gen.replace(".py", "") + "-" + "-".join(args) + "-" + digest)
     done = out + "/.complete"
     if not os.path.exists(done):
         shutil.rmtree(out, ignore_errors=True)
         log("generating " + out)
-        subprocess.run(["/usr/bin/python3", os.path.join(HERE, gen), out] + args, check=True)
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, gen), out] + args, check=True,
+                       stdout=subprocess.DEVNULL)
         open(done, "w").close()
     return out
 
@@ -149,18 +160,23 @@ def rss_mb(pid):
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def measure(name, base, headers, pid, ct_study, ct_series, ct_sops):
+QUERIES = [("qido_all", "/dicom-web/studies"),
+           ("qido_name", "/dicom-web/studies?PatientName=Bench%5ESmall12*"),
+           ("qido_date", "/dicom-web/studies?StudyDate=20100101-20121231")]
+
+
+def measure(name, base, headers, pid, ct_study, ct_series, ct_sops, ct_bytes):
     log("measuring " + name)
     c = Client(base, headers)
     fig = {}
-    c.get("/dicom-web/studies")  # warm up
-    fig["qido_all_ms"], fig["qido_all_p90"] = c.timed("/dicom-web/studies", SEQUENTIAL)
-    fig["qido_name_ms"], fig["qido_name_p90"] = c.timed(
-        "/dicom-web/studies?PatientName=Bench%5ESmall12*", SEQUENTIAL)
-    fig["qido_date_ms"], fig["qido_date_p90"] = c.timed(
-        "/dicom-web/studies?StudyDate=20100101-20121231", SEQUENTIAL)
+    counts = {}
+    for key, query in QUERIES:
+        counts[key] = len(json.loads(c.get(query)))  # warm up, and what the answer holds
+        fig[key + "_ms"], fig[key + "_p90"] = c.timed(query, SEQUENTIAL)
     series = "/dicom-web/studies/%s/series/%s" % (ct_study, ct_series)
-    c.get(series + "/metadata")
+    meta = json.loads(c.get(series + "/metadata"))
+    if len(meta) != len(ct_sops):
+        raise RuntimeError("series metadata holds %d objects, not %d" % (len(meta), len(ct_sops)))
     fig["metadata_ms"], _ = c.timed(series + "/metadata", 10)
     best = None
     for _ in range(3):
@@ -168,6 +184,10 @@ def measure(name, base, headers, pid, ct_study, ct_series, ct_sops):
         body = c.get(series, 'multipart/related; type="application/dicom"; transfer-syntax=*')
         secs = time.perf_counter() - t
         best = secs if best is None else min(best, secs)
+        parts = body.count(b"\r\nContent-Type: application/dicom")
+        if parts != len(ct_sops) or len(body) < ct_bytes:
+            raise RuntimeError("series retrieval: %d parts, %d bytes; expected %d parts, at "
+                               "least %d bytes" % (parts, len(body), len(ct_sops), ct_bytes))
     fig["series_mb_s"] = len(body) / 1e6 / best
     u = urllib.parse.urlsplit(base)
     root = "%s://%s" % (u.scheme, u.netloc)
@@ -178,7 +198,7 @@ def measure(name, base, headers, pid, ct_study, ct_series, ct_sops):
     fig["jpeg_rps"] = wrk_rps(root, headers, [p + "/rendered" for p in inst], "image/jpeg")
     fig["png_rps"] = wrk_rps(root, headers, [p + "/rendered" for p in inst], "image/png")
     fig["rss_mb"], fig["hwm_mb"] = rss_mb(pid)
-    return fig
+    return fig, counts
 
 
 def ct_identity(ct_dir):
@@ -252,25 +272,43 @@ def main():
     small = ensure_set(data, *SMALL)
     files = dicom_files(ct) + dicom_files(small)
     study, series, sops = ct_identity(ct)
+    ct_bytes = sum(os.path.getsize(p) for p in dicom_files(ct))
     broken = False
     orth, cust = {}, {}
-    try:
-        with orthanc_peer.Orthanc() as o:
-            log("loading %d files into Orthanc" % len(files))
-            load_orthanc(o, files)
-            orth = measure("Orthanc", o.url(""), {}, o.proc.pid, study, series, sops)
-    except Exception as e:  # a figure we could not take: report, go on
-        log("Orthanc: %s" % e)
-        broken = True
+    orth_counts = cust_counts = None
+    if os.environ.get("BENCH_SKIP_ORTHANC") == "1":
+        log("Orthanc skipped (BENCH_SKIP_ORTHANC=1)")
+    else:
+        try:
+            with orthanc_peer.Orthanc() as o:
+                log("loading %d files into Orthanc" % len(files))
+                load_orthanc(o, files)
+                orth, orth_counts = measure("Orthanc", o.url(""), {}, o.proc.pid, study, series,
+                                            sops, ct_bytes)
+        except Exception as e:  # a figure we could not take: report, go on
+            log("Orthanc: %s" % e)
+            broken = True
     try:
         with serve_peer.Served(binary, encrypted=True) as s:
             log("importing %d files into custos" % len(files))
-            s.import_paths([ct, small])
-            cust = measure("custos", s.base, s.auth_headers(), s.proc.pid, study, series, sops)
+            summary = s.import_paths([ct, small])
+            if summary.get("instances_added") != len(files):
+                raise RuntimeError("custos stored %s of %d files" %
+                                   (summary.get("instances_added"), len(files)))
+            cust, cust_counts = measure("custos", s.base, s.auth_headers(), s.proc.pid, study,
+                                        series, sops, ct_bytes)
     except Exception as e:
         log("custos: %s" % e)
         broken = True
+    if orth_counts and cust_counts and orth_counts != cust_counts:
+        log("the servers disagree on the QIDO-RS answers (studies found): Orthanc %s, custos %s"
+            % (orth_counts, cust_counts))
+        broken = True
     report(orth, cust)
+    if cust_counts:
+        print("studies found: " + ", ".join("%s %d" % kv for kv in sorted(cust_counts.items())))
+    with open(os.path.join(data, "last-dicomweb.json"), "w") as f:
+        json.dump({"orthanc": orth, "custos": cust}, f, indent=1)
     return 1 if broken else 0
 
 
