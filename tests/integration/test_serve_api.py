@@ -3,6 +3,7 @@ studies, upload with progress, download, trash and undo, audit, users and tokens
 defences (no health data without authentication, CSRF, lockout, idle timeout, token
 revocation, security headers), against a live server on loopback."""
 import http.client
+import io
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import tempfile
 import time
 import unittest
 import uuid
+import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import serve  # noqa: E402
@@ -276,18 +278,26 @@ class ServeApiTest(unittest.TestCase):
         status, j = c.json("POST", "/api/v1/imports/%s/files" % imp, body=body,
                            headers={"Content-Type": ctype})
         self.assertEqual(status, 200, j)
+        # A zip (a CD copy packed by the browser) as the whole body, expanded as it streams.
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("DICOM/IM0001", read(os.path.join(src, "SC_rgb_small_odd.dcm")))
+            z.writestr("AUTORUN.INF", "[autorun]")
+        status, j = c.json("POST", "/api/v1/imports/%s/files?name=cd.zip" % imp, body=buf.getvalue(),
+                           headers={"Content-Type": "application/zip"})
+        self.assertEqual(status, 200, j)
         status, j = c.json("GET", "/api/v1/imports/" + imp)
         self.assertEqual(status, 200, j)
-        self.assertEqual(j["files_done"], 4)
+        self.assertEqual(j["files_done"], 6)
         status, r, events = c.call("GET", "/api/v1/imports/%s/events?once=1" % imp)
         self.assertEqual(r.getheader("Content-Type").split(";")[0], "text/event-stream")
         self.assertIn(b"event: progress", events)
         status, j = c.json("POST", "/api/v1/imports/%s/finish" % imp, json_body={})
         self.assertEqual(status, 200, j)
-        self.assertEqual(j["files_seen"], 4)
-        self.assertEqual(j["instances_added"], 1)
+        self.assertEqual(j["files_seen"], 6)
+        self.assertEqual(j["instances_added"], 2)
         self.assertEqual(j["duplicates"], 1)
-        self.assertEqual(j["skipped_non_dicom"], 1)
+        self.assertEqual(j["skipped_non_dicom"], 2)
         self.assertEqual(len(j["rejected"]), 1)
         self.assertIn("broken.dcm", j["rejected"][0]["path"])
         # Someone else cannot see or feed this import.
