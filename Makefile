@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 VAULT ?= $(if $(CUSTOS_VAULT),$(CUSTOS_VAULT),$(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/custos)
 
-.PHONY: all bootstrap build build-asan run test test-long fuzz bench clean format
+.PHONY: all bootstrap build build-asan web run test test-long fuzz bench clean format
 
 all: build
 
@@ -18,6 +18,15 @@ $(BUILD)/build.ninja: CMakeLists.txt
 
 build: bootstrap $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
+	@$(MAKE) --no-print-directory web
+
+# The browser app (web/): rebuilt into web/dist when its sources are newer than the build.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/package.json web/package-lock.json
+web: web/dist/index.html
+web/dist/index.html: $(WEB_SOURCES)
+	@cd web && npm run build --silent >/dev/null
+	@touch $@
 
 $(ASAN_BUILD)/build.ninja: CMakeLists.txt
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCUSTOS_SANITIZE=ON >/dev/null

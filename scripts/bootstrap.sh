@@ -15,6 +15,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev dcmtk python3-pydicom python3-numpy zip unzip sqlite3 libxml2-utils
   openssl
+  # browser tests of the web app (driven by playwright-core)
+  chromium
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
   # server: HTTP/TLS (Boost.Beast/Asio, header-only)
@@ -43,6 +45,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ ${#missing[@]} -eq 0 ]; then
   npm_install "$here/tests/node"
+  npm_install "$here/web"
   exit 0
 fi
 
@@ -53,3 +56,4 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 # Non-interactive: no prompts from debconf.
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 npm_install "$here/tests/node"
+npm_install "$here/web"

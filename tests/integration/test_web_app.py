@@ -1,0 +1,122 @@
+"""The browser app against a live `custos serve`: the Vitest unit tests of the app's own
+logic, then headless Chromium (Debian's package, driven by playwright-core) through login
+with TOTP, the library, an upload, the study viewer and logoff. The browser scenarios are in
+web/tests/e2e/; their screenshots go to test-output/web/ (see the README)."""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import serve  # noqa: E402
+from support import BIN, pydicom_test_files  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+WEB = os.path.join(ROOT, "web")
+SCREENSHOTS = os.path.join(ROOT, "test-output", "web")
+PY = "/usr/bin/python3"
+
+
+def gen_ct(out, slices, size, seed):
+    subprocess.run([PY, os.path.join(ROOT, "bench", "gen_ct.py"), out, str(slices), str(size),
+                    str(seed)], check=True, capture_output=True, timeout=300)
+
+
+def studies_of(paths):
+    import pydicom
+    found = {}
+    for p in paths:
+        ds = pydicom.dcmread(p, stop_before_pixels=True)
+        found[str(ds.StudyInstanceUID)] = ds
+    return found
+
+
+def node(script, env, timeout=600):
+    r = subprocess.run(["node", os.path.join("tests", "e2e", script)], cwd=WEB, env=env,
+                       capture_output=True, text=True, timeout=timeout)
+    lines = r.stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return r, result
+
+
+class WebAppTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for need in ("node_modules/playwright-core", "dist/index.html"):
+            if not os.path.exists(os.path.join(WEB, need)):
+                raise AssertionError("web/%s is missing: run `make build`" % need)
+        if not os.path.exists("/usr/bin/chromium"):
+            raise AssertionError("/usr/bin/chromium is missing: run scripts/bootstrap.sh")
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        for old in glob.glob(os.path.join(SCREENSHOTS, "*.png")):
+            os.remove(old)
+        cls.tmp = tempfile.mkdtemp(prefix="custos-web-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_unit_tests_of_the_app(self):
+        r = subprocess.run(["npx", "vitest", "run"], cwd=WEB, capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout[-4000:] + r.stderr[-2000:])
+        self.assertRegex(r.stdout, r"Tests\s+\d+ passed")
+
+    def test_app_in_chromium(self):
+        ct = os.path.join(self.tmp, "ct")
+        gen_ct(ct, 60, 256, 1)
+        small = os.path.join(self.tmp, "small")
+        os.makedirs(small)
+        for n in ("CT_small.dcm", "MR_small.dcm"):
+            shutil.copy(os.path.join(pydicom_test_files(), n), small)
+        # What is uploaded through the page: a CD-like folder with a second CT and a file
+        # that is not DICOM.
+        upload = os.path.join(self.tmp, "upload", "CD")
+        gen_ct(os.path.join(upload, "DICOM"), 8, 64, 7)
+        with open(os.path.join(upload, "README.TXT"), "w") as f:
+            f.write("Hospital CD\n")
+        before = studies_of(glob.glob(os.path.join(ct, "*")) + glob.glob(os.path.join(small, "*")))
+        uploaded = studies_of(glob.glob(os.path.join(upload, "DICOM", "*")))
+        ct_ds = studies_of(glob.glob(os.path.join(ct, "*")))
+        ct_uid = next(iter(ct_ds))
+        expect = {
+            "studies_before": len(before),
+            "studies_after": len(set(before) | set(uploaded)),
+            "mr_studies": sum(1 for d in before.values() if d.Modality == "MR"),
+            "studies_since_2024": sum(1 for d in before.values()
+                                      if str(d.get("StudyDate", "")) >= "20240101"),
+            "ct": {"study": ct_uid, "description": str(ct_ds[ct_uid].StudyDescription),
+                   "slices": 60},
+            "upload_dir": os.path.dirname(upload),
+            "upload": {"files_seen": 9, "instances_added": 8, "skipped_non_dicom": 1,
+                       "duplicates": 0},
+        }
+        with serve.Served(BIN, imports=[ct, small]) as s:
+            s.stop()
+            out = s.cli("user", "totp", serve.OWNER).stdout
+            secret = re.search(r"secret=([A-Z2-7]+)", out).group(1)
+            s.start()
+            env = dict(os.environ, CUSTOS_URL=s.base, CUSTOS_USER=serve.OWNER,
+                       CUSTOS_PASSWORD=serve.OWNER_PASSWORD, CUSTOS_TOTP_SECRET=secret,
+                       CUSTOS_SCREENSHOTS=SCREENSHOTS, CUSTOS_EXPECT=json.dumps(expect))
+            r, result = node("app.mjs", env)
+            self.assertEqual(r.returncode, 0, json.dumps(result.get("failed"), indent=1) +
+                             r.stderr[-3000:] + s.log_tail())
+            self.assertGreaterEqual(len(result["passed"]), 11, result)
+
+    def test_idle_logoff(self):
+        with serve.Served(BIN, serve_args=["--session-idle", "3s"]) as s:
+            env = dict(os.environ, CUSTOS_URL=s.base, CUSTOS_USER=serve.OWNER,
+                       CUSTOS_PASSWORD=serve.OWNER_PASSWORD, CUSTOS_SCREENSHOTS=SCREENSHOTS)
+            r, result = node("idle.mjs", env, timeout=120)
+            self.assertEqual(r.returncode, 0, json.dumps(result.get("failed"), indent=1) +
+                             r.stderr[-3000:])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,4 @@
+// Viewer scenarios (filled in with the study viewer).
+export function viewerScenarios() {
+  return [];
+}
