@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "dicomweb/qido.h"
 #include "net/http/media_type.h"
 
 namespace custos::api {
@@ -44,6 +45,7 @@ Result<std::vector<index::InstanceRow>> instances_at(Services& s, const vault::C
       for (auto& row : *found) {
         if (row.study_uid == study && row.series_uid == series) rows.push_back(std::move(row));
       }
+      dicomweb::keep_first_versions(rows);
       return {};
     }
     std::vector<std::string> series_uids;
@@ -57,6 +59,7 @@ Result<std::vector<index::InstanceRow>> instances_at(Services& s, const vault::C
     for (const auto& se : series_uids) {
       auto found = txn.instances_in(study, se);
       if (!found) return fail(found.error());
+      dicomweb::keep_first_versions(*found);  // before the unstable sort
       std::sort(found->begin(), found->end(), [](const auto& a, const auto& b) {
         return a.instance_number.value_or(1L << 30) < b.instance_number.value_or(1L << 30);
       });

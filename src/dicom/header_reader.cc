@@ -10,6 +10,7 @@
 
 #include <mutex>
 
+#include "dicom/charset.h"
 #include "dicom/dcmtk_prefix.h"
 #include "dicom/text.h"
 
@@ -45,17 +46,16 @@ Result<InstanceHeader> read_header(const ScanSummary& scan) {
 
   InstanceHeader h;
   h.specific_character_set = get(ds, DCM_SpecificCharacterSet);
-  // DCMTK converts every string value to UTF-8 according to SpecificCharacterSet (iconv).
-  // When that fails (unknown or wrong character set) the raw bytes are kept and made valid
-  // UTF-8 below, so the index never holds invalid text.
-  const bool converted =
-      h.specific_character_set.empty() || ds.convertToUTF8().good();
-  auto text = [&](const DcmTagKey& key) {
-    std::string v = get(ds, key);
-    return converted ? ensure_utf8(v) : latin1_to_utf8_if_invalid(v);
+  // Text goes to UTF-8 through the same decoder as the DICOM JSON of served metadata
+  // (dicom/charset.h), so a search finds and returns what the metadata shows: DCMTK's own
+  // conversion (iconv) leaves ISO 2022 Japanese escape sequences and JIS X 0201 katakana
+  // unconverted. Invalid results never reach the index (the decoder keeps valid UTF-8 only).
+  TextDecoder decoder(h.specific_character_set);
+  auto text = [&](const DcmTagKey& key, const char (&vr)[3] = "LO") {
+    return ensure_utf8(decoder.to_utf8(get(ds, key), vr_code(vr)));
   };
 
-  h.patient_name = text(DCM_PatientName);
+  h.patient_name = text(DCM_PatientName, "PN");
   h.patient_id = text(DCM_PatientID);
   h.patient_birth_date = text(DCM_PatientBirthDate);
   h.patient_sex = text(DCM_PatientSex);
@@ -64,7 +64,7 @@ Result<InstanceHeader> read_header(const ScanSummary& scan) {
   h.study_time = text(DCM_StudyTime);
   h.accession_number = text(DCM_AccessionNumber);
   h.study_description = text(DCM_StudyDescription);
-  h.referring_physician_name = text(DCM_ReferringPhysicianName);
+  h.referring_physician_name = text(DCM_ReferringPhysicianName, "PN");
   h.study_id = text(DCM_StudyID);
   h.institution_name = text(DCM_InstitutionName);
   h.body_part_examined = text(DCM_BodyPartExamined);

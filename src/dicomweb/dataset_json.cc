@@ -99,7 +99,7 @@ class Writer {
 
  private:
   void element(std::uint32_t i);  // everything but the Value of a sequence
-  void value_text(const Element& e);
+  void value_text(const Element& e, VrCode vr);
   void value_numbers(const Element& e);
   void bulk(std::uint32_t i) {
     out_.raw(",\"BulkDataURI\":");
@@ -174,7 +174,13 @@ void Writer::element(std::uint32_t i) {
   const Element& e = ds_.elements[i];
   char head[] = "\"00000000\":{\"vr\":\"XX\"";
   hex8(head + 1, e.tag);
-  const VrCode vr = e.vr == 0 ? vr_code("UN") : e.vr;
+  // A Private Creator (gggg,0010-00FF of an odd group) is LO by definition (PS3.5 7.8.1),
+  // also where the file says UN or has implicit VR (as Orthanc and pydicom report it).
+  const bool private_creator = (e.tag >> 16 & 1u) && (e.tag & 0xFFFFu) >= 0x0010u &&
+                               (e.tag & 0xFFFFu) <= 0x00FFu && e.kind == NodeKind::kElement;
+  const VrCode vr = private_creator && (e.vr == 0 || e.vr == vr_code("UN")) ? vr_code("LO")
+                    : e.vr == 0                                              ? vr_code("UN")
+                                                                             : e.vr;
   head[18] = static_cast<char>(vr >> 8);
   head[19] = static_cast<char>(vr & 0xFF);
   out_.raw(std::string_view(head, sizeof head - 1));
@@ -193,7 +199,7 @@ void Writer::element(std::uint32_t i) {
     case vr_code("AT"):
       return value_numbers(e);
     default:
-      return value_text(e);
+      return value_text(e, vr);
   }
 }
 
@@ -235,10 +241,9 @@ void Writer::value_numbers(const Element& e) {
   out_.raw(']');
 }
 
-void Writer::value_text(const Element& e) {
+void Writer::value_text(const Element& e, VrCode vr) {
   const auto v = ds_.value(e);
   const std::string_view raw(reinterpret_cast<const char*>(v.data()), v.size());
-  const VrCode vr = e.vr;
   const bool single = vr == vr_code("LT") || vr == vr_code("ST") || vr == vr_code("UT") ||
                       vr == vr_code("UR");
   const std::string utf8 = current_->to_utf8(single ? trim(raw, false) : raw, vr);

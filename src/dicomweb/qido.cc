@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "dicomweb/json_writer.h"
 
@@ -210,9 +211,18 @@ Result<QidoRows> read_qido_rows(index::ReadTxn& txn, const QidoQuery& q) {
   for (const SeriesRow& se : rows.series) {
     auto inst = txn.instances_in(se.study_uid, se.series_uid);
     if (!inst) return fail(inst.error());
+    keep_first_versions(*inst);
     for (InstanceRow& i : *inst) rows.instances.push_back(std::move(i));
   }
   return rows;
+}
+
+void keep_first_versions(std::vector<index::InstanceRow>& rows) {
+  std::unordered_set<std::string> seen;
+  seen.reserve(rows.size());
+  std::erase_if(rows, [&](const InstanceRow& r) {
+    return !seen.insert(r.study_uid + '\n' + r.series_uid + '\n' + r.sop_uid).second;
+  });
 }
 
 std::string qido_json(const QidoQuery& q, const QidoRows& rows, const QidoContext& ctx) {

@@ -29,6 +29,12 @@ struct QidoRows {
 // Errors: those of the index.
 [[nodiscard]] Result<QidoRows> read_qido_rows(index::ReadTxn& txn, const QidoQuery& query);
 
+// DICOMweb shows one instance per SOP Instance UID: of the versions a conflict keeps (same
+// UID, other bytes), only the first in `rows` stays (the index lists versions of one UID in
+// storage order). Other rows keep their order. The other versions stay in the vault
+// (export, show); Orthanc likewise keeps the first it received.
+void keep_first_versions(std::vector<index::InstanceRow>& rows);
+
 // The QIDO-RS JSON array. Order: studies by StudyDate then StudyTime, newest first, then
 // StudyInstanceUID; series by SeriesNumber then UID; instances by InstanceNumber then UID
 // (rows without a number last). Then offset and limit. Never fails on row content.

@@ -166,10 +166,12 @@ const AttributeInfo* indexed_attribute(std::uint32_t tag) {
 
 bool matches(std::string_view key, std::string_view value, dicom::VrCode vr) {
   if (key.empty() || key == "*") return true;
-  // Every value of a multi-valued attribute, against every alternative of the key.
+  // Every value of a multi-valued attribute, against every alternative of the key. A UID
+  // list may also be separated by commas (PS3.18 8.3.4.1; Orthanc's form): a UID has none.
+  const std::string_view separators = vr == vr_code("UI") ? std::string_view("\\,") : "\\";
   std::string_view keys = key;
   while (true) {
-    const auto kb = keys.find('\\');
+    const auto kb = keys.find_first_of(separators);
     const std::string_view k = keys.substr(0, kb);
     std::string_view values = value;
     while (true) {

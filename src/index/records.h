@@ -73,7 +73,7 @@ struct StudyRow {
   std::vector<std::string> modalities;   // distinct, sorted, from its series
   std::vector<std::string> body_parts;   // distinct, sorted, from its series
   long series_count = 0;
-  long instance_count = 0;
+  long instance_count = 0;  // distinct SOP Instance UIDs (a conflict's versions count once)
   std::uint64_t bytes = 0;
   std::string trashed_at;  // UTC; empty unless in the trash
   std::string trashed_by;
@@ -87,7 +87,7 @@ struct SeriesRow {
   std::string modality;
   std::string series_date;
   std::string body_part_examined;
-  long instance_count = 0;
+  long instance_count = 0;  // distinct SOP Instance UIDs (a conflict's versions count once)
 };
 
 struct InstanceRow {

@@ -112,7 +112,7 @@ constexpr const char* kStudySelect = R"sql(
 SELECT s.study_uid, s.study_date, s.study_time, s.accession_number, s.description,
        s.referring_physician, s.study_id, s.institution, p.id, p.patient_id, p.name, p.birth_date, p.sex,
        (SELECT COUNT(*) FROM series se WHERE se.study_ref = s.id),
-       (SELECT COUNT(*) FROM instances i JOIN series se ON i.series_ref = se.id
+       (SELECT COUNT(DISTINCT i.sop_uid) FROM instances i JOIN series se ON i.series_ref = se.id
          WHERE se.study_ref = s.id),
        (SELECT COALESCE(SUM(i.size), 0) FROM instances i JOIN series se ON i.series_ref = se.id
          WHERE se.study_ref = s.id),
@@ -155,7 +155,7 @@ constexpr const char* kVisibleSt = "st.trashed_at IS NULL";
 constexpr const char* kSeriesSelect = R"sql(
 SELECT st.study_uid, se.series_uid, se.series_number, se.description, se.modality,
        se.series_date, se.body_part,
-       (SELECT COUNT(*) FROM instances i WHERE i.series_ref = se.id)
+       (SELECT COUNT(DISTINCT i.sop_uid) FROM instances i WHERE i.series_ref = se.id)
 FROM series se JOIN studies st ON se.study_ref = st.id
 )sql";
 

@@ -119,6 +119,34 @@ TEST(DatasetJson, InvalidNumbersAreDroppedEmptyValuesAreNull) {
   EXPECT_EQ(j["00201041"], nlohmann::json::parse(R"({"vr":"DS"})"));
 }
 
+// Private creators are LO (PS3.5 7.8.1) even where the file says UN (as
+// J2K_pixelrep_mismatch.dcm does) or has implicit VR; other UN elements stay binary.
+TEST(DatasetJson, PrivateCreatorsAreLo) {
+  std::vector<std::uint8_t> b;
+  auto un = [&](std::uint32_t tag, std::string v) {
+    b.insert(b.end(), {static_cast<std::uint8_t>(tag >> 16), static_cast<std::uint8_t>(tag >> 24),
+                       static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(tag >> 8), 'U', 'N',
+                       0, 0, static_cast<std::uint8_t>(v.size()),
+                       static_cast<std::uint8_t>(v.size() >> 8), 0, 0});
+    b.insert(b.end(), v.begin(), v.end());
+  };
+  un(0x00090010, "HMC ");
+  un(0x00091001, "HMC ");   // a private value: stays UN
+  un(0x00100011, "ABCD");   // even group: not private
+  un(0x00190100, "XY");     // element above 00FF: not a creator
+  const auto ds = dicom::read_elements(std::as_bytes(std::span(b.data(), b.size())));
+  ASSERT_TRUE(ds) << ds.error().message;
+  std::string json;
+  JsonOptions o;
+  o.inline_binary = true;
+  ASSERT_TRUE(write_dataset_json(*ds, o, string_sink(json)));
+  const auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["00090010"], nlohmann::json::parse(R"({"vr":"LO","Value":["HMC"]})"));
+  EXPECT_EQ(j["00091001"]["vr"], "UN");
+  EXPECT_EQ(j["00100011"]["vr"], "UN");
+  EXPECT_EQ(j["00190100"]["vr"], "UN");
+}
+
 TEST(DatasetJson, NestedBulkDataPath) {
   const auto bytes = test::read_file(test::pydicom_files() / "waveform_ecg.dcm");
   const auto ds = dicom::read_elements(bytes);

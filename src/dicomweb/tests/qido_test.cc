@@ -94,6 +94,12 @@ TEST(QidoMatching, Table) {
   EXPECT_EQ(study_hits({{"StudyDate", "20110505"}}), V{"1.2.2"});
   EXPECT_EQ(study_hits({{"StudyInstanceUID", "1.2.1\\1.2.3\\9.9"}}), (V{"1.2.3", "1.2.1"}));
   EXPECT_EQ(study_hits({{"StudyInstanceUID", "1.2.*"}}), V{});  // no wildcards on UIDs
+  // UID lists also separated by commas (PS3.18 8.3.4.1, Orthanc's form); only for UIDs.
+  EXPECT_EQ(study_hits({{"StudyInstanceUID", "1.2.1,1.2.3,9.9"}}), (V{"1.2.3", "1.2.1"}));
+  EXPECT_EQ(study_hits({{"StudyInstanceUID", "1.2.1,1.2.3\\1.2.4"}}),
+            (V{"1.2.3", "1.2.1", "1.2.4"}));
+  EXPECT_EQ(study_hits({{"PatientID", "P1,P2"}}), V{});
+  EXPECT_TRUE(matches("a,b", "a,b", dicom::vr_code("LO")));
   EXPECT_EQ(study_hits({{"ModalitiesInStudy", "MR"}}), (V{"1.2.2", "1.2.1"}));
   EXPECT_EQ(study_hits({{"ModalitiesInStudy", "US\\CT"}}), (V{"1.2.3", "1.2.1"}));
   EXPECT_EQ(study_hits({{"limit", "2"}}), (V{"1.2.3", "1.2.2"}));
@@ -191,6 +197,29 @@ TEST(QidoJson, SixHundredFiftyStudies) {
   std::printf("QIDO of 650 studies: %.0f us per answer (%zu bytes)\n", us, bytes / n);
   EXPECT_EQ(json::parse(qido_json(*q, rows, {"x"})).size(), 650u);
   EXPECT_LT(us, 10000.0);
+}
+
+// A conflict keeps two versions of one SOP Instance UID; DICOMweb shows the first stored.
+TEST(QidoJson, OneInstancePerSopInstanceUid) {
+  QidoRows r = sample();
+  index::InstanceRow later = r.instances[1];  // 1.2.1.1.1, stored again with other bytes
+  later.sha256 = "b";
+  later.transfer_syntax_uid = "1.2.840.10008.1.2.2";
+  r.instances[1].sha256 = "a";
+  r.instances.push_back(later);
+  index::InstanceRow elsewhere = later;  // the same UID under another series is kept apart
+  elsewhere.series_uid = "1.2.1.2";
+  r.instances.push_back(elsewhere);
+  keep_first_versions(r.instances);
+  ASSERT_EQ(r.instances.size(), 3u);
+  EXPECT_EQ(r.instances[0].sop_uid, "1.2.1.1.3");
+  EXPECT_EQ(r.instances[1].sha256, "a");
+  EXPECT_EQ(r.instances[2].series_uid, "1.2.1.2");
+  auto q = parse_qido_query(QueryLevel::kInstance, "1.2.1", "1.2.1.1", {});
+  ASSERT_TRUE(q);
+  const auto j = json::parse(qido_json(*q, r, {"http://h/dw"}));
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["00083002"]["Value"][0], "1.2.840.10008.1.2.1");
 }
 
 }  // namespace

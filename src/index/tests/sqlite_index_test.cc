@@ -107,6 +107,9 @@ TEST_F(SqliteIndexTest, SameUidOtherBytesIsAConflictKeptBeside) {
   ASSERT_EQ(versions.size(), 2u);
   EXPECT_EQ(versions[0].sha256, std::string(64, 'a'));
   EXPECT_EQ(versions[1].sha256, std::string(64, 'b'));
+  // Counts are of instances (SOP Instance UIDs), not of stored versions; bytes are of all.
+  EXPECT_EQ(studies().at(0).instance_count, 1);
+  EXPECT_EQ(studies().at(0).bytes, 200u);
 }
 
 TEST_F(SqliteIndexTest, FailedTransactionLeavesNothing) {
