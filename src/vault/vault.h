@@ -171,9 +171,12 @@ class Vault {
   [[nodiscard]] Result<std::vector<ScanLogEntry>> scan_log();
   [[nodiscard]] Result<VerifyReport> verify(ProgressObserver* progress);
 
-  // Streams the original bytes of one stored instance to `sink`, checking the SHA-256 as it
-  // goes. Errors: kNotFound, kCorruption (the bytes do not match: nothing after the
-  // mismatch is trusted; the caller must discard what it received).
+  // Streams the original bytes of one stored instance to `sink`, checking them as it goes:
+  // against the SHA-256 in a plain vault; in an encrypted vault by the authentication of
+  // every chunk, the last one bound to the SHA-256 (the same proof at a third of the cost,
+  // docs/adr/0011-serving-path.md; verify() still re-hashes). Errors: kNotFound,
+  // kCorruption (the bytes do not match: nothing after the mismatch is trusted; the caller
+  // must discard what it received).
   [[nodiscard]] Status read_instance(const std::string& sha256,
                                      const std::function<Status(std::span<const std::byte>)>& sink);
 
@@ -268,6 +271,10 @@ class Vault {
   // the new audit head with the change. On failure, a failure entry is recorded instead.
   [[nodiscard]] Status write_audited(const Caller& caller, audit::Entry entry,
                                      const std::function<Status(index::WriteTxn&)>& fn);
+  enum class Check { kAsStored, kRehash };
+  // read_instance; kRehash computes the SHA-256 even where the store authenticates the id.
+  [[nodiscard]] Status read_object(const std::string& sha256, Check check,
+                                   const std::function<Status(std::span<const std::byte>)>& sink);
   [[nodiscard]] Result<ExportSummary> export_plans(const std::map<std::string, StudyPlan>& plans,
                                                   const std::filesystem::path& out,
                                                   const ExportOptions& options,
