@@ -60,6 +60,7 @@ struct ServeArgs {
   std::string session_idle = "15m";  // 90s, 15m, 2h
   std::string session_lifetime = "12h";
   std::string web_root = CUSTOS_DEFAULT_WEB_ROOT;
+  std::vector<std::string> cors_origins;
 };
 
 int run_serve(vault::Vault& vault, const ServeArgs& a) {
@@ -82,6 +83,7 @@ int run_serve(vault::Vault& vault, const ServeArgs& a) {
   options.session_idle = *idle;
   options.session_lifetime = *lifetime;
   options.web_root = a.web_root;
+  options.http.cors_origins = a.cors_origins;
   if (a.plain_http) {
     if (!loopback(listen->first)) {
       std::cerr << "custos serve: plain HTTP on " << listen->first
@@ -140,6 +142,9 @@ class ServeCommand final : public Command {
         ->capture_default_str();
     cmd_->add_option("--web-root", a_.web_root, "the built web app (empty: API only)")
         ->capture_default_str();
+    cmd_->add_option("--cors-origin", a_.cors_origins,
+                     "an origin (https://viewer.example.org) whose pages may call the API and "
+                     "DICOMweb with a token (repeatable; default: none)");
   }
   bool chosen() const override { return cmd_->parsed(); }
   int run(vault::Vault& vault) override { return run_serve(vault, a_); }

@@ -184,12 +184,37 @@ class Connection : public ConnectionBase,
            parser_->get().keep_alive();
   }
 
+  // The origin of the request when it is one the server was configured to allow.
+  std::optional<std::string> allowed_origin() const {
+    if (core_.options.cors_origins.empty() || !parser_) return std::nullopt;
+    auto origin = parser_->get()[bhttp::field::origin];
+    const std::string_view o(origin.data(), origin.size());
+    for (const auto& allowed : core_.options.cors_origins) {
+      if (!o.empty() && o == allowed) return std::string(o);
+    }
+    return std::nullopt;
+  }
+
+  void add_cors_headers(Fields* fields) const {
+    auto origin = allowed_origin();
+    if (!origin) return;
+    fields->emplace_back("Access-Control-Allow-Origin", *origin);
+    fields->emplace_back("Vary", "Origin");
+    fields->emplace_back("Access-Control-Expose-Headers", "Content-Type, Content-Length, X-Request-Id");
+    if (parser_->get().method() == bhttp::verb::options) {
+      fields->emplace_back("Access-Control-Allow-Headers",
+                           "Authorization, Content-Type, Accept, X-CSRF-Token");
+      fields->emplace_back("Access-Control-Max-Age", "600");
+    }
+  }
+
   static bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
   void fill_head(bhttp::response<bhttp::empty_body>& res, int status, Fields fields) {
     res.version(11);
     res.result(static_cast<unsigned>(status));
     add_common_headers(&fields, core_.options.headers, kTls, request_id_);
+    add_cors_headers(&fields);
     for (const auto& [k, v] : fields) res.insert(k, v);
     const bool keep = keep_alive_now();
     if (!keep) close_after_ = true;

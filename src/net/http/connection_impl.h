@@ -84,6 +84,8 @@ asio::awaitable<void> Connection<Stream>::handle_request() {
     if (match.allowed.empty()) {
       co_await answer(404, "not_found", "no such resource");
     } else if (*method == Method::kOptions) {
+      // A CORS preflight from an allowed origin learns the methods too (add_cors_headers).
+      if (allowed_origin()) allow.emplace_back("Access-Control-Allow-Methods", allow_header(match.allowed));
       co_await answer(204, "", "", std::move(allow));
     } else {
       co_await answer(405, "method_not_allowed", "method not allowed on this resource",

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace custos::http {
@@ -63,6 +64,9 @@ struct ServerOptions {
   std::size_t io_threads = 1;                // Asio threads (1 or 2 is plenty)
   std::size_t max_connections = 256;         // beyond: new connections are closed at once
   SecurityHeaders headers;
+  // Origins (exactly "https://viewer.example.org") whose pages may call this server from
+  // the browser (CORS). Empty: none; the server is same-origin only.
+  std::vector<std::string> cors_origins;
   // Called on a handler or I/O thread, possibly concurrently: must be thread-safe.
   std::function<void(const AccessLogEntry&)> access_log = log_access_json;
 };

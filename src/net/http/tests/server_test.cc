@@ -159,6 +159,27 @@ TEST_F(ServerTest, OptionsAnswers204WithAllowAndNoCors) {
   expect_security_headers(r);
 }
 
+TEST_F(ServerTest, CorsOnlyForConfiguredOrigins) {
+  ServerOptions options;
+  options.cors_origins = {"https://viewer.example.org"};
+  start(options);
+  const std::string allowed = "Origin: https://viewer.example.org\r\n";
+  auto pre = fetch(port_, "OPTIONS", "/echo", "",
+                   allowed + "Access-Control-Request-Method: POST\r\n");
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.header("access-control-allow-origin"), "https://viewer.example.org");
+  EXPECT_EQ(pre.header("access-control-allow-methods"), "POST, OPTIONS");
+  EXPECT_NE(pre.header("access-control-allow-headers").find("Authorization"), std::string::npos);
+  auto r = fetch(port_, "GET", "/hello", "", allowed);
+  EXPECT_EQ(r.header("access-control-allow-origin"), "https://viewer.example.org");
+  EXPECT_EQ(r.header("vary"), "Origin");
+  // Any other origin, or a near miss, gets nothing.
+  for (const char* o : {"https://evil.example", "https://viewer.example.org.evil", "null"}) {
+    auto x = fetch(port_, "GET", "/hello", "", std::string("Origin: ") + o + "\r\n");
+    EXPECT_FALSE(x.has("access-control-allow-origin")) << o;
+  }
+}
+
 TEST_F(ServerTest, DangerousPathsAre400) {
   start();
   for (const char* target : {"/items/a%2Fb", "/items/%2e%2e", "/items/..", "/items/a%00b",
