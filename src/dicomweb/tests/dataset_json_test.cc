@@ -183,7 +183,6 @@ TEST(DatasetJson, MetadataCostPerCtInstance) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
   std::printf("metadata JSON of a %zu KiB CT instance: %.3f ms per instance (%zu bytes)\n",
               big.size() / 1024, ms, total / n);
-  EXPECT_LT(ms, 50.0);
 }
 
 }  // namespace

@@ -177,7 +177,8 @@ TEST(QidoJson, SeriesAndInstancesUnderTheirParents) {
   EXPECT_EQ(json::parse(qido_json(*by_number, sample(), {"h"})).size(), 1u);
 }
 
-// A figure: the time to answer an unfiltered study query over 650 studies.
+// A figure (printed, not asserted: tests check behaviour; make bench holds the targets):
+// the time to answer an unfiltered study query over 650 studies.
 TEST(QidoJson, SixHundredFiftyStudies) {
   QidoRows rows;
   for (int i = 0; i < 650; ++i) {
@@ -196,7 +197,6 @@ TEST(QidoJson, SixHundredFiftyStudies) {
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / n;
   std::printf("QIDO of 650 studies: %.0f us per answer (%zu bytes)\n", us, bytes / n);
   EXPECT_EQ(json::parse(qido_json(*q, rows, {"x"})).size(), 650u);
-  EXPECT_LT(us, 10000.0);
 }
 
 // A conflict keeps two versions of one SOP Instance UID; DICOMweb shows the first stored.
