@@ -1,6 +1,177 @@
-import { useParams } from 'react-router-dom';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import type { StackViewport } from '@cornerstonejs/core';
+import { api } from '../api';
+import { formatDate, formatName, modalityWords, plural } from '../lib/dicom';
+import { CT_PRESETS, filePresets } from '../lib/presets';
+import { defaultSeries, loadSeries, TAG, text, values, type LoadedSeries, type StudyDetail } from '../viewer/series';
+import { StackView, type Measurement, type ToolMode } from '../viewer/StackView';
+import { applyWindow, flip, invert, reset, rotate, scrollBy, scrollTo } from '../viewer/controls';
+import { TagBrowser } from '../viewer/TagBrowser';
+import { SHORTCUTS } from '../viewer/shortcuts';
+import { useCine } from '../viewer/useCine';
+
+const TOOLS: [ToolMode, string, string][] = [
+  ['WindowLevel', 'Window', 'w'],
+  ['Pan', 'Pan', 'p'],
+  ['Zoom', 'Zoom', 'z'],
+  ['Length', 'Length', 'l'],
+  ['Angle', 'Angle', 'a'],
+  ['RectangleROI', 'Rectangle', 'o'],
+  ['EllipticalROI', 'Ellipse', 'e'],
+];
+
+type Panel = 'none' | 'tags' | 'help';
 
 export default function Viewer() {
-  const { uid } = useParams();
-  return <div className="center muted">Study {uid}</div>;
+  const { uid = '' } = useParams();
+  const [detail, setDetail] = useState<StudyDetail | null>(null);
+  const [seriesUid, setSeriesUid] = useState('');
+  const [series, setSeries] = useState<LoadedSeries | null>(null);
+  const [error, setError] = useState('');
+  const [tool, setTool] = useState<ToolMode>('WindowLevel');
+  const [index, setIndex] = useState(0);
+  const [count, setCount] = useState(0);
+  const [measurements, setMeasurements] = useState<Measurement[]>([]);
+  const [panel, setPanel] = useState<Panel>('none');
+  const vp = useRef<StackViewport | null>(null);
+  const root = useRef<HTMLDivElement>(null);
+  const cine = useCine(vp);
+
+  useEffect(() => {
+    setError('');
+    api<StudyDetail>(`/api/v1/studies/${encodeURIComponent(uid)}`)
+      .then((d) => {
+        setDetail(d);
+        setSeriesUid(defaultSeries(d.series)?.SeriesInstanceUID ?? '');
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [uid]);
+
+  useEffect(() => {
+    if (!seriesUid) return;
+    setSeries(null);
+    cine.stop();
+    loadSeries(uid, seriesUid)
+      .then(setSeries)
+      .catch((e: Error) => setError(`The series could not be opened: ${e.message}`));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [uid, seriesUid]);
+
+  const presets = useMemo(() => {
+    const m = series?.first;
+    const own = filePresets(values(m, TAG.WindowCenter), values(m, TAG.WindowWidth), values(m, TAG.WindowExplanation));
+    const modality = text(m, TAG.Modality);
+    return { own, ct: modality === 'CT' ? CT_PRESETS : [] };
+  }, [series]);
+
+  const fullScreen = useCallback(() => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void root.current?.requestFullscreen?.();
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      const v = vp.current;
+      const k = e.key;
+      const toolKey = TOOLS.find((t) => t[2] === k.toLowerCase());
+      if (k === 'ArrowDown' || k === 'ArrowRight') scrollBy(v, 1);
+      else if (k === 'ArrowUp' || k === 'ArrowLeft') scrollBy(v, -1);
+      else if (k === 'PageDown') scrollBy(v, 10);
+      else if (k === 'PageUp') scrollBy(v, -10);
+      else if (k === 'Home') scrollTo(v, 0);
+      else if (k === 'End') scrollTo(v, Number.MAX_SAFE_INTEGER);
+      else if (toolKey) setTool(toolKey[0]);
+      else if (['1', '2', '3', '4'].includes(k) && presets.ct.length) {
+        const p = presets.ct[Number(k) - 1];
+        applyWindow(v, p.width, p.center);
+      } else if (k === 'i' || k === 'I') invert(v);
+      else if (k === 'h' || k === 'H') flip(v, true);
+      else if (k === 'v' || k === 'V') flip(v, false);
+      else if (k === '[') rotate(v, -90);
+      else if (k === ']') rotate(v, 90);
+      else if (k === 'r' || k === 'R') reset(v);
+      else if (k === ' ') cine.toggle();
+      else if (k === 't' || k === 'T') setPanel((p) => (p === 'tags' ? 'none' : 'tags'));
+      else if (k === '?') setPanel((p) => (p === 'help' ? 'none' : 'help'));
+      else if (k === 'f' || k === 'F') fullScreen();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [presets, cine, fullScreen]);
+
+  const study = detail?.studies[0];
+  if (error && !series) return <div className="center"><p className="error" role="alert">{error}</p><Link to="/">Back to the library</Link></div>;
+  return (
+    <div className="viewer" ref={root}>
+      <div className="viewer-head">
+        <Link to="/" className="back" aria-label="Back to the library">←</Link>
+        <div className="title">
+          <strong>{formatName(study?.PatientName)}</strong> · {formatDate(study?.StudyDate)} · {study?.StudyDescription || modalityWords(study?.ModalitiesInStudy)}
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="Tools">
+          {TOOLS.map(([mode, label, key]) => (
+            <button key={mode} type="button" className={tool === mode ? 'active' : ''} onClick={() => setTool(mode)} title={`${label} (${key.toUpperCase()})`} data-testid={`tool-${mode}`}>{label}</button>
+          ))}
+          <select aria-label="Window preset" data-testid="preset" value="" onChange={(e) => {
+            const all = [...presets.ct, ...presets.own];
+            const p = all[Number(e.target.value)];
+            if (p) applyWindow(vp.current, p.width, p.center);
+          }}>
+            <option value="">Presets…</option>
+            {[...presets.ct, ...presets.own].map((p, i) => (
+              <option key={`${p.name}-${i}`} value={i}>{p.name} (W {p.width} L {p.center})</option>
+            ))}
+          </select>
+          <button type="button" onClick={() => invert(vp.current)} title="Invert (I)">Invert</button>
+          <button type="button" onClick={() => flip(vp.current, true)} title="Flip (H)">Flip</button>
+          <button type="button" onClick={() => rotate(vp.current, 90)} title="Rotate (])">Rotate</button>
+          <button type="button" onClick={() => reset(vp.current)} title="Reset (R)" data-testid="reset">Reset</button>
+          <button type="button" onClick={() => setPanel(panel === 'tags' ? 'none' : 'tags')} title="DICOM tags (T)" data-testid="tags-button">Tags</button>
+          <button type="button" onClick={fullScreen} title="Full screen (F)">Full screen</button>
+          <button type="button" onClick={() => setPanel(panel === 'help' ? 'none' : 'help')} title="Help (?)" data-testid="help-button">?</button>
+        </div>
+      </div>
+      {error && <p className="error" role="alert" data-testid="viewer-error">{error}</p>}
+      <div className="viewer-body">
+        <nav className="series-strip" aria-label="Series">
+          {detail?.series.map((s) => (
+            <button key={s.SeriesInstanceUID} type="button" className={s.SeriesInstanceUID === seriesUid ? 'series active' : 'series'} onClick={() => setSeriesUid(s.SeriesInstanceUID)} data-testid="series-thumb">
+              <img alt="" src={`/dicom-web/studies/${encodeURIComponent(uid)}/series/${encodeURIComponent(s.SeriesInstanceUID)}/thumbnail`} />
+              <span className="small">{s.SeriesDescription || s.Modality} · {plural(s.NumberOfSeriesRelatedInstances ?? 0, 'image')}</span>
+            </button>
+          ))}
+        </nav>
+        <div className="viewport-column">
+          {measurements.length > 0 && (
+            // Over the image, not beside it: the viewport keeps its size while a measurement is drawn.
+            <aside className="measurements" data-testid="measurements">
+              <strong>Measurements</strong>
+              <ol>{measurements.map((m) => <li key={m.uid} data-testid="measurement">{m.text}</li>)}</ol>
+            </aside>
+          )}
+          <StackView viewportId="main" series={series} tool={tool} onViewport={(v) => (vp.current = v)} onIndex={(i, n) => { setIndex(i); setCount(n); }} onMeasurements={setMeasurements} onError={setError} />
+          <div className="slice-controls">
+            <input type="range" min={0} max={Math.max(0, count - 1)} value={index} onChange={(e) => scrollTo(vp.current, Number(e.target.value))} aria-label="Image" data-testid="slice-slider" disabled={count < 2} />
+            <button type="button" onClick={cine.toggle} data-testid="cine" disabled={count < 2}>{cine.playing ? 'Pause' : 'Play'}</button>
+            <label className="inline small">
+              <input type="number" min={1} max={60} value={cine.fps} onChange={(e) => cine.setFps(Number(e.target.value))} aria-label="Frames per second" data-testid="fps" /> images/s
+            </label>
+          </div>
+        </div>
+        {panel === 'tags' && <TagBrowser meta={series?.metaOf.get(series.imageIds[index] ?? '')} onClose={() => setPanel('none')} />}
+        {panel === 'help' && (
+          <aside className="side-panel" data-testid="help-panel">
+            <div className="panel-head"><strong>Keyboard shortcuts</strong><button type="button" onClick={() => setPanel('none')} aria-label="Close">×</button></div>
+            <table>
+              <tbody>{SHORTCUTS.map(([k, what]) => <tr key={k}><th className="mono">{k}</th><td>{what}</td></tr>)}</tbody>
+            </table>
+          </aside>
+        )}
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,122 @@
+// A series as Cornerstone image ids over WADO-RS: the series metadata from the vault's
+// DICOMweb (dicomweb-client), one image id per frame, sorted along the slice normal.
+import { api as dwc } from 'dicomweb-client';
+import { wadors } from '@cornerstonejs/dicom-image-loader';
+
+export type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
+
+export const TAG = {
+  PatientName: '00100010',
+  PatientID: '00100020',
+  PatientBirthDate: '00100030',
+  PatientSex: '00100040',
+  StudyDate: '00080020',
+  StudyDescription: '00081030',
+  SeriesDescription: '0008103E',
+  SeriesNumber: '00200011',
+  Modality: '00080060',
+  SOPInstanceUID: '00080018',
+  InstanceNumber: '00200013',
+  NumberOfFrames: '00280008',
+  ImagePositionPatient: '00200032',
+  ImageOrientationPatient: '00200037',
+  PixelSpacing: '00280030',
+  SliceThickness: '00180050',
+  SliceLocation: '00201041',
+  WindowCenter: '00281050',
+  WindowWidth: '00281051',
+  WindowExplanation: '00281055',
+  FrameTime: '00181063',
+  RecommendedDisplayFrameRate: '00082144',
+  CineRate: '00180040',
+} as const;
+
+export function value(meta: DicomJson | undefined, tag: string): unknown {
+  return meta?.[tag]?.Value?.[0];
+}
+
+export function values(meta: DicomJson | undefined, tag: string): unknown[] {
+  return meta?.[tag]?.Value ?? [];
+}
+
+export function text(meta: DicomJson | undefined, tag: string): string {
+  const v = value(meta, tag);
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic?: string }).Alphabetic ?? '');
+  return String(v);
+}
+
+export interface LoadedSeries {
+  studyUid: string;
+  seriesUid: string;
+  imageIds: string[];
+  /** The instance metadata for each image id (the same object for frames of one instance). */
+  metaOf: Map<string, DicomJson>;
+  /** Slice position along the normal (mm) per image id, when the geometry is known. */
+  positionOf: Map<string, number>;
+  first: DicomJson;
+  multiFrame: boolean;
+}
+
+const ROOT = '/dicom-web';
+
+export function client() {
+  return new dwc.DICOMwebClient({ url: location.origin + ROOT, singlepart: false } as ConstructorParameters<typeof dwc.DICOMwebClient>[0]);
+}
+
+function normalOf(meta: DicomJson): number[] | null {
+  const o = values(meta, TAG.ImageOrientationPatient).map(Number);
+  if (o.length !== 6 || o.some((x) => !Number.isFinite(x))) return null;
+  return [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+}
+
+export function slicePosition(meta: DicomJson): number | null {
+  const n = normalOf(meta);
+  const p = values(meta, TAG.ImagePositionPatient).map(Number);
+  if (!n || p.length !== 3 || p.some((x) => !Number.isFinite(x))) return null;
+  return p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
+}
+
+export async function loadSeries(studyUid: string, seriesUid: string): Promise<LoadedSeries> {
+  const metas = (await client().retrieveSeriesMetadata({ studyInstanceUID: studyUid, seriesInstanceUID: seriesUid } as Parameters<ReturnType<typeof client>['retrieveSeriesMetadata']>[0])) as DicomJson[];
+  const withPos = metas.map((m) => ({ m, pos: slicePosition(m), num: Number(value(m, TAG.InstanceNumber) ?? 0) }));
+  const allPos = withPos.every((x) => x.pos !== null);
+  withPos.sort((a, b) => (allPos ? a.pos! - b.pos! : a.num - b.num));
+  const imageIds: string[] = [];
+  const metaOf = new Map<string, DicomJson>();
+  const positionOf = new Map<string, number>();
+  let multiFrame = false;
+  for (const { m, pos } of withPos) {
+    const sop = text(m, TAG.SOPInstanceUID);
+    const frames = Math.max(1, Number(value(m, TAG.NumberOfFrames) ?? 1) || 1);
+    if (frames > 1) multiFrame = true;
+    for (let f = 1; f <= frames; f++) {
+      const id = `wadors:${location.origin}${ROOT}/studies/${studyUid}/series/${seriesUid}/instances/${sop}/frames/${f}`;
+      wadors.metaDataManager.add(id, m as unknown as Parameters<typeof wadors.metaDataManager.add>[1]);
+      imageIds.push(id);
+      metaOf.set(id, m);
+      if (pos !== null && frames === 1) positionOf.set(id, pos);
+    }
+  }
+  return { studyUid, seriesUid, imageIds, metaOf, positionOf, first: withPos[0]?.m ?? {}, multiFrame };
+}
+
+export interface SeriesSummary {
+  SeriesInstanceUID: string;
+  SeriesNumber?: number;
+  SeriesDescription?: string;
+  Modality?: string;
+  NumberOfSeriesRelatedInstances?: number;
+}
+
+export interface StudyDetail {
+  studies: { StudyInstanceUID: string; StudyDate?: string; StudyDescription?: string; PatientName?: string; PatientID?: string; PatientBirthDate?: string; ModalitiesInStudy?: string[]; BodyPartExamined?: string }[];
+  series: SeriesSummary[];
+}
+
+/** The series worth opening first: the one with the most images (images, not reports). */
+export function defaultSeries(series: SeriesSummary[]): SeriesSummary | undefined {
+  const images = series.filter((s) => !['SR', 'PR', 'KO', 'DOC', 'RTPLAN', 'RTSTRUCT'].includes(s.Modality ?? ''));
+  const list = images.length ? images : series;
+  return [...list].sort((a, b) => (b.NumberOfSeriesRelatedInstances ?? 0) - (a.NumberOfSeriesRelatedInstances ?? 0))[0];
+}
