@@ -105,11 +105,13 @@ std::vector<std::byte> encode_reply(const Result<InstanceHeader>& header) {
         &h.patient_sex, &h.study_uid, &h.study_date, &h.study_time, &h.accession_number,
         &h.study_description, &h.referring_physician_name, &h.study_id, &h.institution_name,
         &h.body_part_examined, &h.series_uid, &h.series_description, &h.modality,
-        &h.series_date, &h.sop_uid, &h.sop_class_uid, &h.transfer_syntax_uid}) {
+        &h.series_date, &h.sop_uid, &h.sop_class_uid, &h.transfer_syntax_uid,
+        &h.timezone_offset}) {
     w.str(*s);
   }
   for (const std::optional<long>* v :
-       {&h.series_number, &h.instance_number, &h.number_of_frames, &h.rows, &h.columns}) {
+       {&h.series_number, &h.instance_number, &h.number_of_frames, &h.rows, &h.columns,
+        &h.bits_allocated}) {
     w.opt(*v);
   }
   return w.take();
@@ -134,11 +136,13 @@ Result<InstanceHeader> decode_reply(std::span<const std::byte> bytes) {
         &h.patient_sex, &h.study_uid, &h.study_date, &h.study_time, &h.accession_number,
         &h.study_description, &h.referring_physician_name, &h.study_id, &h.institution_name,
         &h.body_part_examined, &h.series_uid, &h.series_description, &h.modality,
-        &h.series_date, &h.sop_uid, &h.sop_class_uid, &h.transfer_syntax_uid}) {
+        &h.series_date, &h.sop_uid, &h.sop_class_uid, &h.transfer_syntax_uid,
+        &h.timezone_offset}) {
     if (!r.str(*s)) return fail(malformed());
   }
   for (std::optional<long>* v :
-       {&h.series_number, &h.instance_number, &h.number_of_frames, &h.rows, &h.columns}) {
+       {&h.series_number, &h.instance_number, &h.number_of_frames, &h.rows, &h.columns,
+        &h.bits_allocated}) {
     if (!r.opt(*v)) return fail(malformed());
   }
   return h;

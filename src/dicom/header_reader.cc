@@ -68,6 +68,7 @@ Result<InstanceHeader> read_header(const ScanSummary& scan) {
   h.study_id = text(DCM_StudyID);
   h.institution_name = text(DCM_InstitutionName);
   h.body_part_examined = text(DCM_BodyPartExamined);
+  h.timezone_offset = text(DCM_TimezoneOffsetFromUTC);
   h.series_uid = text(DCM_SeriesInstanceUID);
   h.series_number = get_int(ds, DCM_SeriesNumber);
   h.series_description = text(DCM_SeriesDescription);
@@ -79,6 +80,7 @@ Result<InstanceHeader> read_header(const ScanSummary& scan) {
   h.number_of_frames = get_int(ds, DCM_NumberOfFrames);
   h.rows = get_int(ds, DCM_Rows);
   h.columns = get_int(ds, DCM_Columns);
+  h.bits_allocated = get_int(ds, DCM_BitsAllocated);
   h.transfer_syntax_uid = scan.transfer_syntax_uid;
   if (h.sop_class_uid.empty()) h.sop_class_uid = scan.media_storage_sop_class_uid;
 

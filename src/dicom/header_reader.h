@@ -29,6 +29,7 @@ struct InstanceHeader {
   std::string study_id;
   std::string institution_name;  // where the scan was made, for the scan log
   std::string body_part_examined;
+  std::string timezone_offset;  // Timezone Offset From UTC (0008,0201), "+hhmm"
   // Series
   std::string series_uid;
   std::optional<long> series_number;
@@ -43,6 +44,7 @@ struct InstanceHeader {
   std::optional<long> number_of_frames;
   std::optional<long> rows;
   std::optional<long> columns;
+  std::optional<long> bits_allocated;
 };
 
 inline constexpr const char* kMediaStorageDirectoryClassUid = "1.2.840.10008.1.3.10";

@@ -18,13 +18,14 @@ using index::StudyRow;
 
 constexpr std::uint32_t kStudyDefaults[] = {
     0x00080005u, 0x00080020u, 0x00080030u, 0x00080050u, 0x00080056u, 0x00080061u,
-    0x00080090u, 0x00081030u, 0x00081190u, 0x00100010u, 0x00100020u, 0x00100030u,
+    0x00080090u, 0x00080201u, 0x00081030u, 0x00081190u, 0x00100010u, 0x00100020u, 0x00100030u,
     0x00100040u, 0x0020000Du, 0x00200010u, 0x00201206u, 0x00201208u};
 constexpr std::uint32_t kSeriesDefaults[] = {0x00080021u, 0x00080060u, 0x0008103Eu, 0x00081190u,
                                              0x0020000Du, 0x0020000Eu, 0x00200011u, 0x00201209u};
 constexpr std::uint32_t kInstanceDefaults[] = {0x00080016u, 0x00080018u, 0x00080056u, 0x00081190u,
                                                0x00083002u, 0x0020000Du, 0x0020000Eu, 0x00200013u,
-                                               0x00280008u, 0x00280010u, 0x00280011u};
+                                               0x00280008u, 0x00280010u, 0x00280011u,
+                                               0x00280100u};
 
 struct Row {
   const StudyRow* study = nullptr;
@@ -67,6 +68,7 @@ std::string value_of(std::uint32_t tag, const Row& r, const QidoContext& ctx) {
       case 0x00080061u: return join(st->modalities);
       case 0x00080080u: return st->institution_name;
       case 0x00080090u: return st->referring_physician_name;
+      case 0x00080201u: return st->timezone_offset;
       case 0x00081030u: return st->study_description;
       case 0x00100010u: return st->patient_name;
       case 0x00100020u: return st->patient_id;
@@ -100,6 +102,7 @@ std::string value_of(std::uint32_t tag, const Row& r, const QidoContext& ctx) {
       case 0x00280008u: return number_text(in->number_of_frames);
       case 0x00280010u: return number_text(in->rows);
       case 0x00280011u: return number_text(in->columns);
+      case 0x00280100u: return number_text(in->bits_allocated);
       default: break;
     }
   }

@@ -29,6 +29,7 @@ constexpr AttributeInfo kAttributes[] = {
     {0x00080061u, vr_code("CS"), kSt, "ModalitiesInStudy"},
     {0x00080080u, vr_code("LO"), kSt, "InstitutionName"},
     {0x00080090u, vr_code("PN"), kSt, "ReferringPhysicianName"},
+    {0x00080201u, vr_code("SH"), kSt, "TimezoneOffsetFromUTC"},
     {0x00081030u, vr_code("LO"), kSt, "StudyDescription"},
     {0x0008103Eu, vr_code("LO"), kSe, "SeriesDescription"},
     {0x00081190u, vr_code("UR"), kSt, "RetrieveURL"},
@@ -49,6 +50,7 @@ constexpr AttributeInfo kAttributes[] = {
     {0x00280008u, vr_code("IS"), kIn, "NumberOfFrames"},
     {0x00280010u, vr_code("US"), kIn, "Rows"},
     {0x00280011u, vr_code("US"), kIn, "Columns"},
+    {0x00280100u, vr_code("US"), kIn, "BitsAllocated"},
 };
 
 std::optional<std::uint32_t> parse_tag(std::string_view s) {

@@ -25,6 +25,7 @@ struct InstanceRecord {
   std::string study_id;
   std::string institution_name;
   std::string body_part_examined;
+  std::string timezone_offset;  // Timezone Offset From UTC of the study's first instance
   // Series
   std::string series_uid;
   std::optional<long> series_number;
@@ -39,6 +40,7 @@ struct InstanceRecord {
   std::optional<long> number_of_frames;
   std::optional<long> rows;
   std::optional<long> columns;
+  std::optional<long> bits_allocated;
   // Custody
   std::string sha256;         // hex of the original bytes; the blob id
   std::uint64_t size = 0;
@@ -69,6 +71,7 @@ struct StudyRow {
   std::string study_description;
   std::string referring_physician_name;
   std::string study_id;
+  std::string timezone_offset;
   std::string institution_name;
   std::vector<std::string> modalities;   // distinct, sorted, from its series
   std::vector<std::string> body_parts;   // distinct, sorted, from its series
@@ -100,6 +103,7 @@ struct InstanceRow {
   std::optional<long> number_of_frames;
   std::optional<long> rows;
   std::optional<long> columns;
+  std::optional<long> bits_allocated;
   std::string sha256;
   std::uint64_t size = 0;
   std::string received_at;

@@ -118,7 +118,7 @@ SELECT s.study_uid, s.study_date, s.study_time, s.accession_number, s.descriptio
          WHERE se.study_ref = s.id),
        (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study_ref = s.id),
        (SELECT GROUP_CONCAT(DISTINCT se.body_part) FROM series se WHERE se.study_ref = s.id),
-       s.trashed_at, s.trashed_by
+       s.trashed_at, s.trashed_by, s.timezone_offset
 FROM studies s JOIN patients p ON s.patient_ref = p.id
 )sql";
 
@@ -143,6 +143,7 @@ StudyRow read_study(const Query& q) {
   r.modalities = split_distinct(q.raw_text(16));
   r.body_parts = split_distinct(q.raw_text(17));
   r.trashed_at = q.text(18);
+  r.timezone_offset = q.text(20);
   r.trashed_by = q.text(19);
   return r;
 }
@@ -175,7 +176,7 @@ SeriesRow read_series(const Query& q) {
 constexpr const char* kInstanceSelect = R"sql(
 SELECT st.study_uid, se.series_uid, i.sop_uid, i.sop_class_uid, i.transfer_syntax_uid,
        i.instance_number, i.number_of_frames, i.rows, i.columns, i.sha256, i.size,
-       i.received_at, i.source, i.flags
+       i.received_at, i.source, i.flags, i.bits_allocated
 FROM instances i JOIN series se ON i.series_ref = se.id JOIN studies st ON se.study_ref = st.id
 )sql";
 
@@ -195,6 +196,7 @@ InstanceRow read_instance(const Query& q) {
   r.received_at = q.text(11);
   r.source = q.text(12);
   r.flags = q.text(13);
+  r.bits_allocated = q.opt_long(14);
   return r;
 }
 
@@ -466,12 +468,13 @@ struct SqliteIndex::Impl : public WriteTxn {
     auto study = find_or_insert("SELECT id FROM studies WHERE study_uid = ?1", r.study_uid,
                                 [&]() -> Result<Query> {
       auto q = prepare("INSERT INTO studies(study_uid, patient_ref, study_date, study_time, "
-                       "accession_number, description, referring_physician, study_id, institution) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                       "accession_number, description, referring_physician, study_id, institution, "
+                       "timezone_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
       if (!q) return q;
       q->bind(1, r.study_uid).bind(2, patient).bind(3, r.study_date).bind(4, r.study_time)
           .bind(5, r.accession_number).bind(6, r.study_description)
-          .bind(7, r.referring_physician_name).bind(8, r.study_id).bind(9, r.institution_name);
+          .bind(7, r.referring_physician_name).bind(8, r.study_id).bind(9, r.institution_name)
+          .bind(10, r.timezone_offset);
       return q;
     });
     if (!study) return fail(study.error());
@@ -488,13 +491,14 @@ struct SqliteIndex::Impl : public WriteTxn {
     if (!series) return fail(series.error());
     auto ins = prepare(
         "INSERT INTO instances(series_ref, sop_uid, sha256, sop_class_uid, transfer_syntax_uid, "
-        "instance_number, number_of_frames, rows, columns, size, received_at, source, flags) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        "instance_number, number_of_frames, rows, columns, size, received_at, source, flags, "
+        "bits_allocated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!ins) return fail(ins.error());
     ins->bind(1, *series).bind(2, r.sop_uid).bind(3, r.sha256).bind(4, r.sop_class_uid)
         .bind(5, r.transfer_syntax_uid).bind(6, r.instance_number).bind(7, r.number_of_frames)
         .bind(8, r.rows).bind(9, r.columns).bind(10, static_cast<std::int64_t>(r.size))
-        .bind(11, r.received_at).bind(12, r.source).bind(13, r.flags);
+        .bind(11, r.received_at).bind(12, r.source).bind(13, r.flags)
+        .bind(14, r.bits_allocated);
     if (auto d = ins->step(); !d) return fail(d.error());
     return conflict ? AddOutcome::kConflict : AddOutcome::kAdded;
   }

@@ -105,7 +105,14 @@ ALTER TABLE studies ADD COLUMN trashed_at TEXT;
 ALTER TABLE studies ADD COLUMN trashed_by TEXT;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Attributes QIDO-RS returns (PS3.18 Tables 10.6.3-3 and -5). Rows stored before this
+// migration have them empty (NULL bits allocated) until re-imported.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE studies ADD COLUMN timezone_offset TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN bits_allocated INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

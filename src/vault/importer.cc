@@ -27,6 +27,7 @@ index::InstanceRecord to_record(const dicom::InstanceHeader& h) {
   r.study_id = h.study_id;
   r.institution_name = h.institution_name;
   r.body_part_examined = h.body_part_examined;
+  r.timezone_offset = h.timezone_offset;
   r.series_uid = h.series_uid;
   r.series_number = h.series_number;
   r.series_description = h.series_description;
@@ -39,6 +40,7 @@ index::InstanceRecord to_record(const dicom::InstanceHeader& h) {
   r.number_of_frames = h.number_of_frames;
   r.rows = h.rows;
   r.columns = h.columns;
+  r.bits_allocated = h.bits_allocated;
   return r;
 }
 

@@ -71,11 +71,8 @@ CUSTOS_ONLY_QIDO = {
 # zero-length return key of PS3.4 C.2.2.1.2; the index does not tell absent from empty),
 # Orthanc leaves it out. Accepted for any tag, only when custos's element has no Value.
 EMPTY_RETURN_KEY = "custos returns a required attribute without value; Orthanc omits it"
-# QIDO-RS attributes Orthanc returns that custos's index does not hold (tag: reason).
-ORTHANC_ONLY_QIDO = {
-    "00080201": "TimezoneOffsetFromUTC: not held by the index",
-    "00280100": "BitsAllocated: not held by the index",
-}
+# QIDO-RS attributes Orthanc returns that custos does not (tag: reason): none now.
+ORTHANC_ONLY_QIDO = {}
 # WADO-RS metadata elements not compared (tag: reason).
 METADATA_SKIP = {
     "00080005": "Specific Character Set: text is UTF-8 in both; each server names the "

@@ -222,5 +222,21 @@ TEST(QidoJson, OneInstancePerSopInstanceUid) {
   EXPECT_EQ(j[0]["00083002"]["Value"][0], "1.2.840.10008.1.2.1");
 }
 
+// TimezoneOffsetFromUTC (study) and BitsAllocated (instance) are returned (PS3.18 Tables
+// 10.6.3-3 and -5) and can be matched.
+TEST(QidoJson, TimezoneOffsetAndBitsAllocated) {
+  QidoRows r = sample();
+  r.studies[0].timezone_offset = "-0400";
+  r.instances[0].bits_allocated = 16;
+  auto q = parse_qido_query(QueryLevel::kInstance, "", "", {{"TimezoneOffsetFromUTC", "-0400"}});
+  ASSERT_TRUE(q) << q.error().message;
+  const auto j = json::parse(qido_json(*q, r, {"http://h/dw"}));
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["00080201"], json::parse(R"({"vr":"SH","Value":["-0400"]})"));
+  EXPECT_EQ(j[0]["00280100"], json::parse(R"({"vr":"US"})"));  // instance 1 has none
+  EXPECT_EQ(j[1]["00280100"], json::parse(R"({"vr":"US","Value":[16]})"));
+  EXPECT_EQ(study_hits({{"TimezoneOffsetFromUTC", "+0100"}}), V{});
+}
+
 }  // namespace
 }  // namespace custos::dicomweb

@@ -19,12 +19,14 @@ InstanceRecord record(const std::string& study, const std::string& series, const
   r.study_uid = study;
   r.study_date = "20190314";
   r.study_description = "Chest";
+  r.timezone_offset = "+0100";
   r.body_part_examined = "CHEST";
   r.series_uid = series;
   r.series_number = 1;
   r.modality = modality;
   r.sop_uid = sop;
   r.sop_class_uid = "1.2.840.10008.5.1.4.1.1.2";
+  r.bits_allocated = 16;
   r.transfer_syntax_uid = "1.2.840.10008.1.2.1";
   r.sha256 = sha;
   r.size = 100;
@@ -86,6 +88,16 @@ TEST_F(SqliteIndexTest, AddsTheHierarchyOnce) {
   EXPECT_EQ(rows[0].bytes, 300u);
   EXPECT_EQ(rows[0].modalities, (std::vector<std::string>{"CT", "PT"}));
   EXPECT_EQ(rows[0].patient_name, "Doe^Jane");
+  EXPECT_EQ(rows[0].timezone_offset, "+0100");
+  std::vector<InstanceRow> in;
+  ASSERT_TRUE(index_->read([&](ReadTxn& txn) -> Status {
+    auto r = txn.instances_by_sop("1.1.1.2");
+    if (!r) return fail(r.error());
+    in = *r;
+    return {};
+  }));
+  ASSERT_EQ(in.size(), 1u);
+  EXPECT_EQ(in[0].bits_allocated, 16);
 }
 
 TEST_F(SqliteIndexTest, SameBytesAreADuplicate) {
