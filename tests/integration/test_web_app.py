@@ -27,6 +27,73 @@ def gen_ct(out, slices, size, seed):
                     str(seed)], check=True, capture_output=True, timeout=300)
 
 
+RENDER_FILES = {"jpeg_baseline": "SC_rgb_jpeg_dcmtk.dcm", "jpeg_ls": "MR_small_jpeg_ls_lossless.dcm",
+                "jpeg_2000": "JPEG2000.dcm", "rle": "MR_small_RLE.dcm"}
+
+
+def render_copies(out):
+    """The compressed pydicom files with UIDs of their own (several share one SOP Instance
+    UID); the encapsulated pixel data is copied untouched. Returns {kind: StudyInstanceUID}."""
+    import pydicom
+    from pydicom.uid import generate_uid
+    os.makedirs(out)
+    studies = {}
+    for kind, name in RENDER_FILES.items():
+        ds = pydicom.dcmread(os.path.join(pydicom_test_files(), name))
+        ds.StudyInstanceUID = generate_uid(entropy_srcs=["custos-web", kind, "study"])
+        ds.SeriesInstanceUID = generate_uid(entropy_srcs=["custos-web", kind, "series"])
+        ds.SOPInstanceUID = generate_uid(entropy_srcs=["custos-web", kind, "sop"])
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.StudyDescription = "RENDER " + kind
+        ds.save_as(os.path.join(out, kind + ".dcm"))
+        studies[kind] = str(ds.StudyInstanceUID)
+    return studies
+
+
+def multiframe(path, frames=12, size=64):
+    """A multi-frame grey image (uncompressed): a bright square moving across frames."""
+    import numpy as np
+    import pydicom
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    px = np.full((frames, size, size), 100, dtype=np.uint16)
+    for f in range(frames):
+        x = 4 + f * (size - 20) // max(1, frames - 1)
+        px[f, 20:36, x:x + 16] = 3000
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7.3"
+    meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["custos-web", "mf", "sop"])
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid(entropy_srcs=["custos-web", "mf", "study"])
+    ds.SeriesInstanceUID = generate_uid(entropy_srcs=["custos-web", "mf", "series"])
+    ds.PatientName = "Cine^Test"
+    ds.PatientID = "CINE0001"
+    ds.StudyDate = "20230301"
+    ds.StudyDescription = "MULTIFRAME CINE"
+    ds.Modality = "OT"
+    ds.SeriesNumber = 1
+    ds.InstanceNumber = 1
+    ds.NumberOfFrames = frames
+    ds.FrameIncrementPointer = 0x00181063
+    ds.FrameTime = 100
+    ds.Rows = ds.Columns = size
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    ds.PixelData = px.tobytes()
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    ds.save_as(path, write_like_original=False)
+    return str(ds.StudyInstanceUID)
+
+
 def studies_of(paths):
     import pydicom
     found = {}
@@ -80,7 +147,11 @@ class WebAppTest(unittest.TestCase):
         gen_ct(os.path.join(upload, "DICOM"), 8, 64, 7)
         with open(os.path.join(upload, "README.TXT"), "w") as f:
             f.write("Hospital CD\n")
-        before = studies_of(glob.glob(os.path.join(ct, "*")) + glob.glob(os.path.join(small, "*")))
+        render = os.path.join(self.tmp, "render")
+        render_studies = render_copies(render)
+        mf_study = multiframe(os.path.join(render, "multiframe.dcm"))
+        before = studies_of(glob.glob(os.path.join(ct, "*")) + glob.glob(os.path.join(small, "*")) +
+                            glob.glob(os.path.join(render, "*")))
         uploaded = studies_of(glob.glob(os.path.join(upload, "DICOM", "*")))
         ct_ds = studies_of(glob.glob(os.path.join(ct, "*")))
         ct_uid = next(iter(ct_ds))
@@ -93,10 +164,13 @@ class WebAppTest(unittest.TestCase):
             "ct": {"study": ct_uid, "description": str(ct_ds[ct_uid].StudyDescription),
                    "slices": 60, "pixel_spacing": float(ct_ds[ct_uid].PixelSpacing[1])},
             "upload_dir": os.path.dirname(upload),
+            "render": render_studies,
+            "multiframe": {"study": mf_study, "frames": 12},
+            "compare": [ct_uid, next(iter(uploaded))],
             "upload": {"files_seen": 9, "instances_added": 8, "skipped_non_dicom": 1,
                        "duplicates": 0},
         }
-        with serve.Served(BIN, imports=[ct, small]) as s:
+        with serve.Served(BIN, imports=[ct, small, render]) as s:
             s.stop()
             out = s.cli("user", "totp", serve.OWNER).stdout
             secret = re.search(r"secret=([A-Z2-7]+)", out).group(1)
@@ -107,7 +181,7 @@ class WebAppTest(unittest.TestCase):
             r, result = node("app.mjs", env)
             self.assertEqual(r.returncode, 0, json.dumps(result.get("failed"), indent=1) +
                              r.stderr[-3000:] + s.log_tail())
-            self.assertGreaterEqual(len(result["passed"]), 18, result)
+            self.assertGreaterEqual(len(result["passed"]), 24, result)
 
     def test_idle_logoff(self):
         with serve.Served(BIN, serve_args=["--session-idle", "3s"]) as s:

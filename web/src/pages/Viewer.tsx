@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { StackViewport } from '@cornerstonejs/core';
-import { api } from '../api';
+import { api, query } from '../api';
+import type { Study } from '../lib/timeline';
 import { formatDate, formatName, modalityWords, plural } from '../lib/dicom';
 import { CT_PRESETS, filePresets } from '../lib/presets';
 import { defaultSeries, loadSeries, TAG, text, values, type LoadedSeries, type StudyDetail } from '../viewer/series';
@@ -37,6 +38,8 @@ export default function Viewer() {
   const vp = useRef<StackViewport | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const cine = useCine(vp);
+  const navigate = useNavigate();
+  const [others, setOthers] = useState<Study[]>([]);
 
   useEffect(() => {
     setError('');
@@ -44,6 +47,12 @@ export default function Viewer() {
       .then((d) => {
         setDetail(d);
         setSeriesUid(defaultSeries(d.series)?.SeriesInstanceUID ?? '');
+        const pid = d.studies[0]?.PatientID;
+        if (pid) {
+          api<{ studies: Study[] }>('/api/v1/studies' + query({ patient: pid }))
+            .then((l) => setOthers(l.studies.filter((x) => x.StudyInstanceUID !== uid)))
+            .catch(() => setOthers([]));
+        }
       })
       .catch((e: Error) => setError(e.message));
   }, [uid]);
@@ -132,6 +141,14 @@ export default function Viewer() {
           <button type="button" onClick={() => reset(vp.current)} title="Reset (R)" data-testid="reset">Reset</button>
           <button type="button" onClick={() => setPanel(panel === 'tags' ? 'none' : 'tags')} title="DICOM tags (T)" data-testid="tags-button">Tags</button>
           <button type="button" onClick={fullScreen} title="Full screen (F)">Full screen</button>
+          {others.length > 0 && (
+            <select aria-label="Compare with" data-testid="compare-with" value="" onChange={(e) => e.target.value && navigate(`/compare/${uid}/${e.target.value}`)}>
+              <option value="">Compare with…</option>
+              {others.map((o) => (
+                <option key={o.StudyInstanceUID} value={o.StudyInstanceUID}>{formatDate(o.StudyDate)} {o.StudyDescription ?? ''}</option>
+              ))}
+            </select>
+          )}
           <button type="button" onClick={() => setPanel(panel === 'help' ? 'none' : 'help')} title="Help (?)" data-testid="help-button">?</button>
         </div>
       </div>

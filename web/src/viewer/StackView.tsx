@@ -1,7 +1,7 @@
 // One stack viewport: the image, the overlay (patient, study, series, slice, window), the
 // interaction tools, prefetch with progress, and a hook the browser tests read.
 import { useEffect, useRef, useState } from 'react';
-import { Enums, eventTarget, utilities as csUtils, type StackViewport, type Types } from '@cornerstonejs/core';
+import { cache, Enums, eventTarget, imageLoader, imageLoadPoolManager, utilities as csUtils, type StackViewport, type Types } from '@cornerstonejs/core';
 import {
   annotation,
   AngleTool,
@@ -13,7 +13,6 @@ import {
   RectangleROITool,
   StackScrollTool,
   ToolGroupManager,
-  utilities as toolUtils,
   WindowLevelTool,
   ZoomTool,
 } from '@cornerstonejs/tools';
@@ -204,16 +203,20 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       setOverlay({ index, count: series.imageIds.length, window: w ? formatWindow(w.width, w.center) : '', zoom });
       onIndex?.(index, series.imageIds.length);
     };
+    const done = new Set<string>();
+    const noteLoaded = (id: string) => {
+      if (!ids.has(id) || done.has(id)) return;
+      done.add(id);
+      loadedCount = done.size;
+      setLoaded(loadedCount);
+      if (loadedCount === ids.size) {
+        hook.allLoadedMs = performance.now() - t0;
+        performance.mark(`custos:${viewportId}:all-loaded`);
+      }
+    };
     const onLoaded = (e: Event) => {
       const id = (e as CustomEvent).detail?.image?.imageId;
-      if (id && ids.has(id)) {
-        loadedCount++;
-        setLoaded(loadedCount);
-        if (loadedCount === ids.size) {
-          hook.allLoadedMs = performance.now() - t0;
-          performance.mark(`custos:${viewportId}:all-loaded`);
-        }
-      }
+      if (id) noteLoaded(id);
     };
     const onLoadError = (e: Event) => {
       const d = (e as CustomEvent).detail;
@@ -253,8 +256,22 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     vp.setStack(series.imageIds, series.multiFrame ? 0 : start)
       .then(() => {
         vp.render();
-        toolUtils.stackPrefetch.enable(el);
         update();
+        // The whole stack is fetched, nearest to the shown image first; images already in
+        // the cache (opened before) count as loaded at once.
+        const startIndex = vp.getCurrentImageIdIndex();
+        const order = series.imageIds.map((id, i) => ({ id, d: Math.abs(i - startIndex) })).sort((x, y) => x.d - y.d);
+        for (const { id } of order) {
+          if (cache.isLoaded(id)) {
+            noteLoaded(id);
+            continue;
+          }
+          imageLoadPoolManager.addRequest(
+            () => imageLoader.loadAndCacheImage(id).then((img) => { noteLoaded(id); return img; }).catch(() => undefined),
+            Enums.RequestType.Prefetch,
+            { imageId: id },
+          );
+        }
       })
       .catch((e: unknown) => onError?.(`The images could not be loaded: ${String((e as Error)?.message ?? e)}`));
     return () => {
@@ -267,11 +284,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_COMPLETED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_MODIFIED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_REMOVED, refreshMeasurements);
-      try {
-        toolUtils.stackPrefetch.disable(el);
-      } catch {
-        /* gone */
-      }
+      imageLoadPoolManager.clearRequestStack(Enums.RequestType.Prefetch);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [series, ready]);

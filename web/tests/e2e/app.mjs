@@ -3,6 +3,7 @@
 //                 "ct": {"study", "description"}, "studies_before": N}
 import { assert, env, launch, login, newPage, run, shot, totp } from './harness.mjs';
 import { viewerScenarios } from './viewer.mjs';
+import { moreScenarios } from './more.mjs';
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -85,6 +86,7 @@ const scenarios = [
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=study-card]').length === n, E.studies_after, { timeout: 10000 });
   }],
   ...viewerScenarios(page, E),
+  ...moreScenarios(page, E),
   ['audit_page', async () => {
     await page.goto(env.base + '/audit');
     await page.waitForSelector('[data-testid=audit-table]', { timeout: 10000 });
