@@ -560,7 +560,12 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const SqliteIndexOptions&
   }
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-        "PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}) {
+        "PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY",
+        // 8 MiB of pages (default 2 MiB): listing every study visits each instance row, and
+        // with an encrypted index each page read from the file is decrypted and checked
+        // again. With the index of a few thousand studies' instances held in memory, a
+        // QIDO-RS of all studies took half the time (ADR 0011).
+        "PRAGMA cache_size=-8192"}) {
     if (auto s = impl->exec(pragma); !s) return fail(s.error());
   }
   if (auto s = impl->migrate(); !s) return fail(s.error());
