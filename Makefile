@@ -52,12 +52,16 @@ fuzz: bootstrap
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} scripts/fuzz.sh
 
 # make bench: the import figures (bench/run.sh), then the DICOMweb serving figures
-# (bench/dicomweb_bench.py; BENCH_SKIP_DICOMWEB=1 leaves them out). See bench/README.md.
+# (bench/dicomweb_bench.py; BENCH_SKIP_DICOMWEB=1 leaves them out), then the web viewer's
+# time to first image and to the whole stack (bench/web_bench.py; BENCH_SKIP_WEB=1). See bench/README.md.
 bench: build
 	@cmake --build $(BUILD) --target parse_isolation_bench >/dev/null
 	@rc=0; bench/run.sh $(BUILD)/custos || rc=$$?; \
 	if [[ "$${BENCH_SKIP_DICOMWEB:-0}" != 1 ]]; then \
 	  bench/dicomweb_bench.py $(BUILD)/custos "$${BENCH_DATA_DIR:-bench/data}" || rc=1; \
+	fi; \
+	if [[ "$${BENCH_SKIP_WEB:-0}" != 1 ]]; then \
+	  bench/web_bench.py $(BUILD)/custos "$${BENCH_DATA_DIR:-bench/data}" || rc=1; \
 	fi; exit $$rc
 
 clean:

@@ -25,7 +25,7 @@ export function initCornerstone(): Promise<void> {
   if (!ready) {
     ready = (async () => {
       coreInit();
-      const workers = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+      const workers = Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2));
       loaderInit({ maxWebWorkers: workers, wasmBasePath: '/assets/' } as Parameters<typeof loaderInit>[0]);
       toolsInit();
       for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool, RectangleROITool, EllipticalROITool, PlanarRotateTool]) {
