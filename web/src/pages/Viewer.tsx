@@ -11,6 +11,7 @@ import { applyWindow, flip, invert, reset, rotate, scrollBy, scrollTo } from '..
 import { TagBrowser } from '../viewer/TagBrowser';
 import { SHORTCUTS } from '../viewer/shortcuts';
 import { useCine } from '../viewer/useCine';
+import { canMpr, MprView } from '../viewer/MprView';
 
 const TOOLS: [ToolMode, string, string][] = [
   ['WindowLevel', 'Window', 'w'],
@@ -35,9 +36,11 @@ export default function Viewer() {
   const [count, setCount] = useState(0);
   const [measurements, setMeasurements] = useState<Measurement[]>([]);
   const [panel, setPanel] = useState<Panel>('none');
+  const [mpr, setMpr] = useState(false);
   const vp = useRef<StackViewport | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const cine = useCine(vp);
+  const seriesRef = useRef<LoadedSeries | null>(null);
   const navigate = useNavigate();
   const [others, setOthers] = useState<Study[]>([]);
 
@@ -60,9 +63,13 @@ export default function Viewer() {
   useEffect(() => {
     if (!seriesUid) return;
     setSeries(null);
+    setMpr(false);
     cine.stop();
     loadSeries(uid, seriesUid)
-      .then(setSeries)
+      .then((s) => {
+        seriesRef.current = s;
+        setSeries(s);
+      })
       .catch((e: Error) => setError(`The series could not be opened: ${e.message}`));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [uid, seriesUid]);
@@ -105,6 +112,7 @@ export default function Viewer() {
       else if (k === 't' || k === 'T') setPanel((p) => (p === 'tags' ? 'none' : 'tags'));
       else if (k === '?') setPanel((p) => (p === 'help' ? 'none' : 'help'));
       else if (k === 'f' || k === 'F') fullScreen();
+      else if ((k === 'm' || k === 'M') && canMpr(seriesRef.current)) setMpr((x) => !x);
       else return;
       e.preventDefault();
     };
@@ -140,6 +148,7 @@ export default function Viewer() {
           <button type="button" onClick={() => rotate(vp.current, 90)} title="Rotate (])">Rotate</button>
           <button type="button" onClick={() => reset(vp.current)} title="Reset (R)" data-testid="reset">Reset</button>
           <button type="button" onClick={() => setPanel(panel === 'tags' ? 'none' : 'tags')} title="DICOM tags (T)" data-testid="tags-button">Tags</button>
+          <button type="button" className={mpr ? 'active' : ''} disabled={!canMpr(series)} onClick={() => setMpr(!mpr)} title="Axial, sagittal and coronal (M)" data-testid="mpr-button">MPR</button>
           <button type="button" onClick={fullScreen} title="Full screen (F)">Full screen</button>
           {others.length > 0 && (
             <select aria-label="Compare with" data-testid="compare-with" value="" onChange={(e) => e.target.value && navigate(`/compare/${uid}/${e.target.value}`)}>
@@ -162,7 +171,12 @@ export default function Viewer() {
             </button>
           ))}
         </nav>
-        <div className="viewport-column">
+        {mpr && series && (
+          <div className="viewport-column">
+            <MprView series={series} onError={setError} />
+          </div>
+        )}
+        <div className="viewport-column" hidden={mpr}>
           {measurements.length > 0 && (
             // Over the image, not beside it: the viewport keeps its size while a measurement is drawn.
             <aside className="measurements" data-testid="measurements">

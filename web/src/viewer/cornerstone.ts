@@ -1,7 +1,7 @@
 // Cornerstone3D set up once per page: the rendering core, the DICOM image loader (its
 // decoders run in Web Workers and load their WebAssembly from /assets/, same origin) and
 // the interaction tools.
-import { init as coreInit, getRenderingEngine, RenderingEngine } from '@cornerstonejs/core';
+import { cornerstoneStreamingImageVolumeLoader, init as coreInit, getRenderingEngine, RenderingEngine, volumeLoader } from '@cornerstonejs/core';
 import { init as loaderInit } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
@@ -27,6 +27,7 @@ export function initCornerstone(): Promise<void> {
       coreInit();
       const workers = Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2));
       loaderInit({ maxWebWorkers: workers, wasmBasePath: '/assets/' } as Parameters<typeof loaderInit>[0]);
+      volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', cornerstoneStreamingImageVolumeLoader as unknown as Parameters<typeof volumeLoader.registerVolumeLoader>[1]);
       toolsInit();
       for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool, RectangleROITool, EllipticalROITool, PlanarRotateTool]) {
         addTool(t);

@@ -13,6 +13,7 @@ export const SHORTCUTS: [string, string][] = [
   ['R', 'reset the view'],
   ['Space', 'play / pause (cine)'],
   ['T', 'DICOM tags'],
+  ['M', 'MPR: axial, sagittal and coronal planes (CT and MR slices)'],
   ['F', 'full screen'],
   ['?', 'this help'],
 ];

@@ -3,7 +3,7 @@
 //                 "ct": {"study", "description"}, "studies_before": N}
 import { assert, env, launch, login, newPage, run, shot, totp } from './harness.mjs';
 import { viewerScenarios } from './viewer.mjs';
-import { moreScenarios } from './more.mjs';
+import { moreScenarios, mprScenarios } from './more.mjs';
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -87,6 +87,7 @@ const scenarios = [
   }],
   ...viewerScenarios(page, E),
   ...moreScenarios(page, E),
+  ...mprScenarios(page, E),
   ['audit_page', async () => {
     await page.goto(env.base + '/audit');
     await page.waitForSelector('[data-testid=audit-table]', { timeout: 10000 });

@@ -78,3 +78,22 @@ export function moreScenarios(page, E) {
     }],
   ];
 }
+
+export function mprScenarios(page, E) {
+  return [['mpr_three_planes', async () => {
+    await page.goto(`${env.base}/studies/${E.ct.study}`);
+    await page.waitForFunction(() => window.custosViewers?.main?.firstImageMs !== undefined, null, { timeout: 30000 });
+    await page.click('[data-testid=mpr-button]');
+    await page.waitForSelector('[data-testid=mpr][data-ready=yes]', { timeout: 60000 });
+    await page.waitForTimeout(800);
+    const g = {};
+    for (const p of ['axial', 'sagittal', 'coronal']) {
+      g[p] = await grid(page, `[data-testid=element-mpr-${p}]`);
+      assert(stats(g[p]).sd > 5, `${p} plane is blank (sd ${stats(g[p]).sd.toFixed(2)})`);
+    }
+    await shot(page, '33-mpr');
+    const d = diff(g.axial, g.sagittal);
+    assert(d > 5, `the sagittal plane looks like the axial one (${d.toFixed(2)})`);
+    await page.click('[data-testid=mpr-button]');
+  }]];
+}
