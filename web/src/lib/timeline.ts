@@ -107,3 +107,16 @@ export function suggestLinks(people: Person[]): LinkSuggestion[] {
   }
   return out;
 }
+
+/** Other studies of the same patient to compare with: same body part and modality first,
+ *  then the closest in time. */
+export function compareCandidates(current: Study | undefined, all: Study[]): Study[] {
+  if (!current) return [];
+  const score = (s: Study) =>
+    (s.BodyPartExamined && s.BodyPartExamined === current.BodyPartExamined ? 0 : 2) +
+    ((s.ModalitiesInStudy ?? []).some((m) => (current.ModalitiesInStudy ?? []).includes(m)) ? 0 : 1);
+  const distance = (s: Study) => Math.abs(Number(s.StudyDate || 0) - Number(current.StudyDate || 0));
+  return all
+    .filter((s) => s.StudyInstanceUID !== current.StudyInstanceUID)
+    .sort((a, b) => score(a) - score(b) || distance(a) - distance(b));
+}

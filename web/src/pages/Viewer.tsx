@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { StackViewport } from '@cornerstonejs/core';
 import { api, query } from '../api';
-import type { Study } from '../lib/timeline';
+import { compareCandidates, type Study } from '../lib/timeline';
 import { formatDate, formatName, modalityWords, plural } from '../lib/dicom';
 import { CT_PRESETS, filePresets } from '../lib/presets';
 import { defaultSeries, loadSeries, TAG, text, values, type LoadedSeries, type StudyDetail } from '../viewer/series';
@@ -53,7 +53,7 @@ export default function Viewer() {
         const pid = d.studies[0]?.PatientID;
         if (pid) {
           api<{ studies: Study[] }>('/api/v1/studies' + query({ patient: pid }))
-            .then((l) => setOthers(l.studies.filter((x) => x.StudyInstanceUID !== uid)))
+            .then((l) => setOthers(compareCandidates(d.studies[0], l.studies)))
             .catch(() => setOthers([]));
         }
       })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupByPerson, groupByYear, normalisedName, suggestLinks, type Study } from '../../src/lib/timeline';
+import { compareCandidates, groupByPerson, groupByYear, normalisedName, suggestLinks, type Study } from '../../src/lib/timeline';
 
 const s = (uid: string, date: string, id = 'P1', name = 'Doe^Jane', dob = '19700101'): Study => ({
   StudyInstanceUID: uid,
@@ -36,5 +36,20 @@ describe('people', () => {
   });
   it('normalises names for comparison', () => {
     expect(normalisedName('DOE^JANE')).toBe(normalisedName('Jane  Doe'));
+  });
+});
+
+describe('compareCandidates', () => {
+  it('offers the same body part and modality first, then the nearest in time', () => {
+    const cur = { ...s('now', '20240101'), BodyPartExamined: 'CHEST', ModalitiesInStudy: ['CT'] };
+    const list = [
+      cur,
+      { ...s('knee', '20231201'), BodyPartExamined: 'KNEE', ModalitiesInStudy: ['MR'] },
+      { ...s('chest-old', '20190101'), BodyPartExamined: 'CHEST', ModalitiesInStudy: ['CT'] },
+      { ...s('chest-2022', '20220101'), BodyPartExamined: 'CHEST', ModalitiesInStudy: ['CT'] },
+      { ...s('chest-xray', '20231101'), BodyPartExamined: 'CHEST', ModalitiesInStudy: ['CR'] },
+    ];
+    expect(compareCandidates(cur, list).map((x) => x.StudyInstanceUID)).toEqual(['chest-2022', 'chest-old', 'chest-xray', 'knee']);
+    expect(compareCandidates(undefined, list)).toEqual([]);
   });
 });
