@@ -204,11 +204,18 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       onIndex?.(index, series.imageIds.length);
     };
     const done = new Set<string>();
+    let frame = 0;
     const noteLoaded = (id: string) => {
       if (!ids.has(id) || done.has(id)) return;
       done.add(id);
       loadedCount = done.size;
-      setLoaded(loadedCount);
+      // The progress bar is redrawn at most once per animation frame, not once per image.
+      if (!frame) {
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          setLoaded(loadedCount);
+        });
+      }
       if (loadedCount === ids.size) {
         hook.allLoadedMs = performance.now() - t0;
         performance.mark(`custos:${viewportId}:all-loaded`);
@@ -285,6 +292,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_MODIFIED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_REMOVED, refreshMeasurements);
       imageLoadPoolManager.clearRequestStack(Enums.RequestType.Prefetch);
+      if (frame) cancelAnimationFrame(frame);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [series, ready]);

@@ -121,6 +121,13 @@ export function viewerScenarios(page, E) {
       await shot(page, '15-viewer-tags');
       await page.click('[data-testid=tags-button]');
     }],
+    ['unknown_study_in_plain_words', async () => {
+      await page.goto(`${env.base}/studies/1.2.3.4.5.6.7.8.9`);
+      const text = await page.textContent('[role=alert]', { timeout: 10000 });
+      assert(/not found in the vault/.test(text), `the error says: ${text}`);
+      await page.goBack();
+      await page.waitForFunction(() => window.custosViewers?.main?.firstImageMs !== undefined, null, { timeout: 30000 });
+    }],
     ['phone_sized_viewer', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(600);
