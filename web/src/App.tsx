@@ -1,4 +1,5 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
+import { prefetchStudy } from './prefetch';
 import { NavLink, Route, Routes, useLocation } from 'react-router-dom';
 import { useSession } from './session';
 import { Login } from './pages/Login';
@@ -13,6 +14,10 @@ const Compare = lazy(() => import('./pages/Compare'));
 export function App() {
   const { session, checking, logout } = useSession();
   const location = useLocation();
+  useEffect(() => {
+    const m = /^\/studies\/([^/]+)$/.exec(location.pathname);
+    if (m && session) prefetchStudy(decodeURIComponent(m[1]));
+  }, [location.pathname, session]);
   if (checking) return <div className="center muted">Opening the vault…</div>;
   if (!session) return <Login />;
   const fullBleed = location.pathname.startsWith('/studies/') || location.pathname.startsWith('/compare/');

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { StackViewport } from '@cornerstonejs/core';
 import { api, query } from '../api';
+import { studyUrl, take } from '../prefetch';
 import { compareCandidates, type Study } from '../lib/timeline';
 import { formatDate, formatName, modalityWords, plural } from '../lib/dicom';
 import { CT_PRESETS, filePresets } from '../lib/presets';
@@ -46,7 +47,7 @@ export default function Viewer() {
 
   useEffect(() => {
     setError('');
-    api<StudyDetail>(`/api/v1/studies/${encodeURIComponent(uid)}`)
+    (take<StudyDetail>(studyUrl(uid))?.catch(() => api<StudyDetail>(studyUrl(uid))) ?? api<StudyDetail>(studyUrl(uid)))
       .then((d) => {
         setDetail(d);
         setSeriesUid(defaultSeries(d.series)?.SeriesInstanceUID ?? '');

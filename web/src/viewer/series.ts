@@ -2,6 +2,7 @@
 // DICOMweb (dicomweb-client), one image id per frame, sorted along the slice normal.
 import { api as dwc } from 'dicomweb-client';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
+import { seriesMetadataUrl, take } from '../prefetch';
 
 export type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
@@ -78,7 +79,10 @@ export function slicePosition(meta: DicomJson): number | null {
 }
 
 export async function loadSeries(studyUid: string, seriesUid: string): Promise<LoadedSeries> {
-  const metas = (await client().retrieveSeriesMetadata({ studyInstanceUID: studyUid, seriesInstanceUID: seriesUid } as Parameters<ReturnType<typeof client>['retrieveSeriesMetadata']>[0])) as DicomJson[];
+  const retrieve = () =>
+    client().retrieveSeriesMetadata({ studyInstanceUID: studyUid, seriesInstanceUID: seriesUid } as Parameters<ReturnType<typeof client>['retrieveSeriesMetadata']>[0]) as Promise<DicomJson[]>;
+  const early = take<DicomJson[]>(seriesMetadataUrl(studyUid, seriesUid));
+  const metas = await (early ? early.catch(retrieve) : retrieve());
   const withPos = metas.map((m) => ({ m, pos: slicePosition(m), num: Number(value(m, TAG.InstanceNumber) ?? 0) }));
   const allPos = withPos.every((x) => x.pos !== null);
   withPos.sort((a, b) => (allPos ? a.pos! - b.pos! : a.num - b.num));
@@ -101,22 +105,10 @@ export async function loadSeries(studyUid: string, seriesUid: string): Promise<L
   return { studyUid, seriesUid, imageIds, metaOf, positionOf, first: withPos[0]?.m ?? {}, multiFrame };
 }
 
-export interface SeriesSummary {
-  SeriesInstanceUID: string;
-  SeriesNumber?: number;
-  SeriesDescription?: string;
-  Modality?: string;
-  NumberOfSeriesRelatedInstances?: number;
-}
+export { defaultSeries, type SeriesSummary } from '../lib/series';
+import type { SeriesSummary } from '../lib/series';
 
 export interface StudyDetail {
   studies: { StudyInstanceUID: string; StudyDate?: string; StudyDescription?: string; PatientName?: string; PatientID?: string; PatientBirthDate?: string; ModalitiesInStudy?: string[]; BodyPartExamined?: string }[];
   series: SeriesSummary[];
-}
-
-/** The series worth opening first: the one with the most images (images, not reports). */
-export function defaultSeries(series: SeriesSummary[]): SeriesSummary | undefined {
-  const images = series.filter((s) => !['SR', 'PR', 'KO', 'DOC', 'RTPLAN', 'RTSTRUCT'].includes(s.Modality ?? ''));
-  const list = images.length ? images : series;
-  return [...list].sort((a, b) => (b.NumberOfSeriesRelatedInstances ?? 0) - (a.NumberOfSeriesRelatedInstances ?? 0))[0];
 }

@@ -60,8 +60,8 @@ export function viewerScenarios(page, E) {
       await page.locator('[data-testid=slice-slider]').focus();
       await page.keyboard.press('End');
       await page.waitForFunction((n) => window.custosViewers.main.index() === n - 1, E.ct.slices, { timeout: 5000 });
-      const v = await page.inputValue('[data-testid=slice-slider]');
-      assert(Number(v) === E.ct.slices - 1, `slider at ${v}`);
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=slice-slider]').value) === n - 1, E.ct.slices, { timeout: 5000 })
+        .catch(async () => assert(false, `slider at ${await page.inputValue('[data-testid=slice-slider]')}`));
       await page.locator(EL).click({ position: { x: 5, y: 5 } }).catch(() => {});
       await page.keyboard.press('r');
       await page.evaluate((i) => window.custosViewers.main && null, 0);
