@@ -153,10 +153,9 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     if (!ready) return;
     const tg = ToolGroupManager.getToolGroup(toolGroupId);
     if (!tg) return;
-    for (const [mode, name] of Object.entries(TOOL_NAMES)) {
-      if (mode === 'Pan' || mode === 'Zoom') continue;
-      if (mode !== tool) tg.setToolPassive(name);
-    }
+    // Bindings accumulate in a tool group: every tool loses all of them first, then gets
+    // exactly its own (otherwise an earlier tool keeps the left button).
+    for (const name of Object.values(TOOL_NAMES)) tg.setToolPassive(name, { removeAllBindings: true });
     tg.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }, ...(tool === 'Pan' ? [{ mouseButton: ToolEnums.MouseBindings.Primary }] : [])] });
     tg.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }, ...(tool === 'Zoom' ? [{ mouseButton: ToolEnums.MouseBindings.Primary }] : [])] });
     if (tool !== 'Pan' && tool !== 'Zoom') tg.setToolActive(TOOL_NAMES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
@@ -324,7 +323,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
           </div>
           <div className="br">
             <div data-testid={`window-${viewportId}`}>{overlay.window}</div>
-            <div>{overlay.zoom}</div>
+            <div data-testid={`zoom-${viewportId}`}>{overlay.zoom}</div>
           </div>
         </div>
       )}

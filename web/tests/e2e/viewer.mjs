@@ -91,6 +91,30 @@ export function viewerScenarios(page, E) {
       await page.keyboard.press('1');
       await page.waitForFunction(() => document.querySelector('[data-testid=window-main]').textContent === 'W 400 L 40', null, { timeout: 5000 });
     }],
+    ['invert_zoom_and_reset', async () => {
+      await page.keyboard.press('r');
+      await page.waitForTimeout(300);
+      const g0 = await grid(page, EL);
+      await page.keyboard.press('i');
+      await page.waitForTimeout(300);
+      const inv = diff(g0, await grid(page, EL));
+      assert(inv > 20, `invert barely changed the pixels (${inv.toFixed(2)})`);
+      await page.click('[data-testid=tool-Zoom]');
+      const box = await page.locator(EL).boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      for (let k = 1; k <= 8; k++) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 15 * k);
+      await page.mouse.up();
+      await page.waitForTimeout(300);
+      const zoomed = await page.textContent('[data-testid=zoom-main]');
+      assert(zoomed !== 'Zoom 100%', `zoom text stayed ${zoomed}`);
+      await page.click('[data-testid=reset]');
+      await page.waitForTimeout(400);
+      const back = diff(g0, await grid(page, EL));
+      assert((await page.textContent('[data-testid=zoom-main]')) === 'Zoom 100%', 'reset did not restore the zoom');
+      assert(back < 2, `reset did not restore the picture (diff ${back.toFixed(2)})`);
+      await page.click('[data-testid=tool-WindowLevel]');
+    }],
     ['length_in_mm_across_known_distance', async () => {
       await page.keyboard.press('r');
       await page.click('[data-testid=tool-Length]');
