@@ -133,6 +133,26 @@ export function viewerScenarios(page, E) {
       assert(Math.abs(mm - expected) < 0.6, `length says "${text}", expected ${expected.toFixed(1)} mm`);
       await page.click('[data-testid=tool-WindowLevel]');
     }],
+    ['rectangle_roi_mean_in_hu', async () => {
+      // The generated CT's body is 40 HU plus a 0–60 HU ramp from left to right, noise SD 12.
+      await page.click('[data-testid=tool-RectangleROI]');
+      const [x0, y0] = await page.evaluate(() => window.custosViewers.main.imageToPage(30, 116));
+      const [x1, y1] = await page.evaluate(() => window.custosViewers.main.imageToPage(42, 140));
+      await page.mouse.move(x0, y0);
+      await page.mouse.down();
+      for (let k = 1; k <= 10; k++) await page.mouse.move(x0 + ((x1 - x0) * k) / 10, y0 + ((y1 - y0) * k) / 10);
+      await page.mouse.up();
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=measurement]')].some((e) => /HU/.test(e.textContent)), null, { timeout: 5000 });
+      const text = (await page.locator('[data-testid=measurement]').allTextContents()).find((t) => /HU/.test(t));
+      await shot(page, '13b-viewer-roi');
+      const m = /mean (-?[\d.]+) HU, SD ([\d.]+) HU/.exec(text);
+      assert(m, `ROI text: ${text}`);
+      const mean = Number(m[1]);
+      const sd = Number(m[2]);
+      assert(mean > 40 && mean < 58, `ROI mean ${mean} HU, expected about 48`);
+      assert(sd > 8 && sd < 17, `ROI SD ${sd} HU, expected about 12`);
+      await page.click('[data-testid=tool-WindowLevel]');
+    }],
     ['help_and_tags_panels', async () => {
       await page.click('[data-testid=help-button]');
       await page.waitForSelector('[data-testid=help-panel] >> text=CT presets', { timeout: 5000 });
