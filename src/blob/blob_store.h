@@ -48,11 +48,6 @@ class BlobReader {
   // Reads up to buf.size() bytes; 0 at the end.
   [[nodiscard]] virtual Result<std::size_t> read(std::span<std::byte> buf) = 0;
   [[nodiscard]] virtual std::uint64_t size() const = 0;
-  // True when reading to the end (read() returning 0) proves by itself that the bytes are
-  // exactly the ones published under the id: an authenticated encryption that binds the
-  // id to the object's last chunk (EncryptingBlobStore). A reader of a store that keeps
-  // the bytes as they are returns false; its caller must hash them.
-  [[nodiscard]] virtual bool authenticates_id() const { return false; }
 };
 
 // One staged writer and the id it is published under.

@@ -312,9 +312,6 @@ class EncryptingBlobReader final : public BlobReader {
   }
 
   [[nodiscard]] std::uint64_t size() const override { return size_; }
-  // Every chunk is authenticated before its bytes are returned, the end is reached only
-  // through the final chunk, whose associated data is this id (format: encryption.md).
-  [[nodiscard]] bool authenticates_id() const override { return true; }
 
  private:
   // Reads, authenticates and decrypts the next chunk. The chunk that ends the stored object

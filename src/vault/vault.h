@@ -271,9 +271,8 @@ class Vault {
   // the new audit head with the change. On failure, a failure entry is recorded instead.
   [[nodiscard]] Status write_audited(const Caller& caller, audit::Entry entry,
                                      const std::function<Status(index::WriteTxn&)>& fn);
-  enum class Check { kAsStored, kRehash };
-  // read_instance; kRehash computes the SHA-256 even where the store authenticates the id.
-  [[nodiscard]] Status read_object(const std::string& sha256, Check check,
+  // read_instance and verify: the bytes of one object, hashed as they pass.
+  [[nodiscard]] Status read_object(const std::string& sha256,
                                    const std::function<Status(std::span<const std::byte>)>& sink);
   [[nodiscard]] Result<ExportSummary> export_plans(const std::map<std::string, StudyPlan>& plans,
                                                   const std::filesystem::path& out,

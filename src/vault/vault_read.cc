@@ -135,10 +135,10 @@ Status Vault::read_instance(const Caller& caller, const std::string& sha256,
 
 Status Vault::read_instance(const std::string& sha256,
                             const std::function<Status(std::span<const std::byte>)>& sink) {
-  return read_object(sha256, Check::kAsStored, sink);
+  return read_object(sha256, sink);
 }
 
-Status Vault::read_object(const std::string& sha256, Check check,
+Status Vault::read_object(const std::string& sha256,
                           const std::function<Status(std::span<const std::byte>)>& sink) {
   blob::BlobId id;
   if (!from_hex(sha256, id.digest)) {
@@ -146,10 +146,10 @@ Status Vault::read_object(const std::string& sha256, Check check,
   }
   auto reader = blobs_->open(id);
   if (!reader) return fail(reader.error());
-  // An encrypted store's reader fails on the first chunk that does not authenticate and
-  // reaches the end only through the final chunk, which carries this id: hashing again
-  // would prove nothing more.
-  const bool hash = check == Check::kRehash || !(*reader)->authenticates_id();
+  // The SHA-256 is the content identity and is checked on every read, in an encrypted vault
+  // too (issue 4): the chunks' authentication proves the bytes were sealed under this id by
+  // a holder of the key; the hash also proves they are the bytes that id names (a bug that
+  // sealed other bytes under it would pass the first and fail here). ADR 0011.
   Sha256 hasher;
   std::vector<std::byte> buf(std::clamp<std::uint64_t>((*reader)->size(), 4096, 1u << 20));
   for (;;) {
@@ -157,10 +157,10 @@ Status Vault::read_object(const std::string& sha256, Check check,
     if (!n) return fail(n.error());
     if (*n == 0) break;
     const std::span<const std::byte> chunk(buf.data(), *n);
-    if (hash) hasher.update(chunk);
+    hasher.update(chunk);
     if (auto s = sink(chunk); !s) return s;
   }
-  if (hash && hasher.finish() != id.digest) {
+  if (hasher.finish() != id.digest) {
     return fail(ErrorCode::kCorruption,
                 "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
   }
@@ -188,7 +188,7 @@ Result<VerifyReport> Vault::verify(const Caller& caller, ProgressObserver* progr
     referenced[row.sha256] = true;
     ++report.checked;
     std::uint64_t size = 0;
-    const Status read = read_object(row.sha256, Check::kRehash, [&](std::span<const std::byte> chunk) -> Status {
+    const Status read = read_object(row.sha256, [&](std::span<const std::byte> chunk) -> Status {
       size += chunk.size();
       report.bytes += chunk.size();
       if (progress) progress->on_progress(report.checked - 1, report.bytes);
