@@ -54,13 +54,13 @@ export function viewerScenarios(page, E) {
       const i0 = await sliceIndex(page);
       await page.keyboard.press('ArrowDown');
       await waitIndex(page, (x) => true, 'the key');
-      await page.waitForFunction((i) => window.custosViewers.main.index() === i + 1, i0, { timeout: 5000 });
+      await page.waitForFunction((i) => window.custosViewers.main.index() === i + 1, i0, { timeout: 20000 });
       await page.keyboard.press('Home');
-      await page.waitForFunction(() => window.custosViewers.main.index() === 0, null, { timeout: 5000 });
+      await page.waitForFunction(() => window.custosViewers.main.index() === 0, null, { timeout: 20000 });
       await page.locator('[data-testid=slice-slider]').focus();
       await page.keyboard.press('End');
-      await page.waitForFunction((n) => window.custosViewers.main.index() === n - 1, E.ct.slices, { timeout: 5000 });
-      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=slice-slider]').value) === n - 1, E.ct.slices, { timeout: 5000 })
+      await page.waitForFunction((n) => window.custosViewers.main.index() === n - 1, E.ct.slices, { timeout: 20000 });
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=slice-slider]').value) === n - 1, E.ct.slices, { timeout: 20000 })
         .catch(async () => assert(false, `slider at ${await page.inputValue('[data-testid=slice-slider]')}`));
       await page.locator(EL).click({ position: { x: 5, y: 5 } }).catch(() => {});
       await page.keyboard.press('r');
