@@ -89,6 +89,15 @@ class Streaming : public ::testing::Test {
   std::atomic<std::uint64_t> received_{0};
 };
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB by default), so under it the
+// resident size measures the quarantine, not the server: the transfer is still checked,
+// the memory bound only in the normal build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryMeasurable = false;
+#else
+constexpr bool kMemoryMeasurable = true;
+#endif
+
 TEST_F(Streaming, UploadOf300MBStaysInBoundedMemory) {
   reset_peak();
   const std::uint64_t before = status_kb("VmRSS");
@@ -102,7 +111,7 @@ TEST_F(Streaming, UploadOf300MBStaysInBoundedMemory) {
   EXPECT_EQ(received_, kSize);
   const std::uint64_t growth = status_kb("VmHWM") - before;
   std::printf("upload: peak RSS growth %.1f MB\n", growth / 1048576.0);
-  EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
 }
 
 TEST_F(Streaming, DownloadOf300MBStaysInBoundedMemory) {
@@ -112,7 +121,7 @@ TEST_F(Streaming, DownloadOf300MBStaysInBoundedMemory) {
   EXPECT_GT(download("/chunked-source"), kSize);
   const std::uint64_t growth = status_kb("VmHWM") - before;
   std::printf("download: peak RSS growth %.1f MB\n", growth / 1048576.0);
-  EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
 }
 
 TEST_F(Streaming, ChunkedUploadOver300MB) {
@@ -128,7 +137,7 @@ TEST_F(Streaming, ChunkedUploadOver300MB) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.body, std::to_string(payload));
   const std::uint64_t growth = status_kb("VmHWM") - before;
-  EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
 }
 
 }  // namespace
