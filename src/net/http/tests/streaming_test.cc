@@ -111,7 +111,9 @@ TEST_F(Streaming, UploadOf300MBStaysInBoundedMemory) {
   EXPECT_EQ(received_, kSize);
   const std::uint64_t growth = status_kb("VmHWM") - before;
   std::printf("upload: peak RSS growth %.1f MB\n", growth / 1048576.0);
-  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) {
+    EXPECT_LT(growth, kBudget);
+  }
 }
 
 TEST_F(Streaming, DownloadOf300MBStaysInBoundedMemory) {
@@ -121,7 +123,9 @@ TEST_F(Streaming, DownloadOf300MBStaysInBoundedMemory) {
   EXPECT_GT(download("/chunked-source"), kSize);
   const std::uint64_t growth = status_kb("VmHWM") - before;
   std::printf("download: peak RSS growth %.1f MB\n", growth / 1048576.0);
-  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) {
+    EXPECT_LT(growth, kBudget);
+  }
 }
 
 TEST_F(Streaming, ChunkedUploadOver300MB) {
@@ -137,7 +141,9 @@ TEST_F(Streaming, ChunkedUploadOver300MB) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.body, std::to_string(payload));
   const std::uint64_t growth = status_kb("VmHWM") - before;
-  if (kMemoryMeasurable) EXPECT_LT(growth, kBudget);
+  if (kMemoryMeasurable) {
+    EXPECT_LT(growth, kBudget);
+  }
 }
 
 }  // namespace
