@@ -16,11 +16,6 @@ std::string iso(std::chrono::system_clock::time_point t) {
   return format_utc(t);
 }
 
-std::optional<std::string> text(const nlohmann::json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 void list_users(Services& s, http::Request& r, http::ResponseWriter& w) {
   auto who = authenticate(s, r, w);
@@ -42,12 +37,12 @@ void add_user(Services& s, http::Request& r, http::ResponseWriter& w) {
   if (!who) return;
   auto body = read_json_body(r, w);
   if (!body) return;
-  const auto name = text(*body, "name");
-  const auto password = text(*body, "password");
+  const auto name = json_text(*body, "name");
+  const auto password = json_text(*body, "password");
   if (!name || !password) {
     return send_error(w, 400, "invalid_argument", "send {\"name\", \"password\", \"role\"}");
   }
-  auto role = vault::parse_role(text(*body, "role").value_or("viewer"));
+  auto role = vault::parse_role(json_text(*body, "role").value_or("viewer"));
   if (!role) return send_error(w, role.error());
   if (auto st = s.vault.add_user(who->caller, *name, *role, *password); !st) {
     return send_error(w, st.error());
@@ -60,7 +55,7 @@ void set_password(Services& s, http::Request& r, http::ResponseWriter& w) {
   if (!who) return;
   auto body = read_json_body(r, w);
   if (!body) return;
-  const auto password = text(*body, "password");
+  const auto password = json_text(*body, "password");
   if (!password) return send_error(w, 400, "invalid_argument", "send {\"password\": ...}");
   const std::string name(r.param("name"));
   if (auto st = s.vault.set_password(who->caller, name, *password); !st) {
@@ -100,13 +95,13 @@ void create_token(Services& s, http::Request& r, http::ResponseWriter& w) {
   if (!who) return;
   auto body = read_json_body(r, w);
   if (!body) return;
-  const auto name = text(*body, "name");
+  const auto name = json_text(*body, "name");
   if (!name) return send_error(w, 400, "invalid_argument", "send {\"name\": ..., \"read_only\": bool}");
   bool read_only = false;
   if (auto it = body->find("read_only"); it != body->end() && it->is_boolean()) {
     read_only = it->get<bool>();
   }
-  auto made = s.vault.create_token(who->caller, *name, text(*body, "user").value_or(""), read_only);
+  auto made = s.vault.create_token(who->caller, *name, json_text(*body, "user").value_or(""), read_only);
   if (!made) return send_error(w, made.error());
   send_json(w, 201, {{"name", made->info.name}, {"user", made->info.user},
                      {"read_only", made->info.read_only}, {"token", made->secret}});

@@ -41,8 +41,9 @@ Result<render::RenderOptions> options_of(const http::Request& r, bool thumbnail)
   if (thumbnail) o.viewport = render::Viewport{128, 128};
   // Accept: image/jpeg unless PNG is preferred.
   if (auto accept = r.header("Accept")) {
+    const auto items = http::parse_accept(*accept);
     bool chosen = false;
-    for (const auto& item : http::parse_accept(*accept)) {
+    for (const auto& item : items) {
       const auto& m = item.media;
       if (m.type == "image" && m.subtype == "png") {
         o.format = render::Format::kPng;
@@ -54,7 +55,7 @@ Result<render::RenderOptions> options_of(const http::Request& r, bool thumbnail)
       chosen = true;
       break;
     }
-    if (!chosen && !http::parse_accept(*accept).empty()) {
+    if (!chosen && !items.empty()) {
       return fail(ErrorCode::kUnsupported,
                   "rendered images are offered as image/jpeg and image/png only");
     }
@@ -118,13 +119,11 @@ void wado_rendered(Services& s, http::Request& r, http::ResponseWriter& w, bool 
   auto rows = instances_at(s, who->caller, std::string(r.param("study")),
                            std::string(r.param("series")), std::string(r.param("instance")));
   if (!rows) return send_error(w, rows.error());
-  // A series' or study's thumbnail shows its middle instance (of the first series).
-  std::vector<index::InstanceRow> chosen{(*rows)[r.param("instance").empty() ? rows->size() / 2 : 0]};
-  if (r.param("series").empty()) {
-    std::size_t n = 0;
-    while (n < rows->size() && (*rows)[n].series_uid == rows->front().series_uid) ++n;
-    chosen = {(*rows)[n / 2]};
-  }
+  // The middle instance of the first series: the instance itself when one is named, the
+  // series' middle slice for a series, the first series' for a study.
+  std::size_t n = 0;
+  while (n < rows->size() && (*rows)[n].series_uid == rows->front().series_uid) ++n;
+  const std::vector<index::InstanceRow> chosen{(*rows)[n / 2]};
   const auto& row = chosen.front();
   const std::string key = render::cache_key(row.sha256, static_cast<int>(frame), *options);
   auto image = s.caches.rendered.get(key);

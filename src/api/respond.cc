@@ -32,4 +32,10 @@ std::optional<nlohmann::json> read_json_body(http::Request& r, http::ResponseWri
   return parsed;
 }
 
+std::optional<std::string> json_text(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 }  // namespace custos::api

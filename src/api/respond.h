@@ -22,4 +22,7 @@ void send_error(http::ResponseWriter& w, int status, std::string_view code,
                                                            http::ResponseWriter& w,
                                                            std::size_t limit = 64 * 1024);
 
+// The string member `key` of a JSON object; nullopt when absent or not a string.
+[[nodiscard]] std::optional<std::string> json_text(const nlohmann::json& body, const char* key);
+
 }  // namespace custos::api

@@ -28,11 +28,7 @@ ordered_json session_json(const auth::Principal& p, const auth::SessionOptions& 
 void login(Services& s, http::Request& r, http::ResponseWriter& w) {
   auto body = read_json_body(r, w, 16 * 1024);
   if (!body) return;
-  auto text = [&](const char* key) -> std::optional<std::string> {
-    auto it = body->find(key);
-    if (it == body->end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-  };
+  auto text = [&](const char* key) { return json_text(*body, key); };
   const auto user = text("username");
   const auto password = text("password");
   if (!user || !password) {
