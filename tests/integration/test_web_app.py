@@ -185,7 +185,7 @@ class WebAppTest(unittest.TestCase):
             r, result = node("app.mjs", env)
             self.assertEqual(r.returncode, 0, json.dumps(result.get("failed"), indent=1) +
                              r.stderr[-3000:] + s.log_tail())
-            self.assertGreaterEqual(len(result["passed"]), 28, result)
+            self.assertGreaterEqual(len(result["passed"]), 34, result)
 
     def test_idle_logoff(self):
         with serve.Served(BIN, serve_args=["--session-idle", "3s"]) as s:

@@ -13,6 +13,11 @@ import { TagBrowser } from '../viewer/TagBrowser';
 import { SHORTCUTS } from '../viewer/shortcuts';
 import { useCine } from '../viewer/useCine';
 import { canMpr, MprView } from '../viewer/MprView';
+import { initCornerstone } from '../viewer/cornerstone';
+
+// Cornerstone (and its decoding workers) starts as soon as this code is loaded, while the
+// page still waits for the study and its metadata.
+void initCornerstone();
 
 const TOOLS: [ToolMode, string, string][] = [
   ['WindowLevel', 'Window', 'w'],
@@ -82,10 +87,30 @@ export default function Viewer() {
     return { own, ct: modality === 'CT' ? CT_PRESETS : [] };
   }, [series]);
 
-  const fullScreen = useCallback(() => {
-    if (document.fullscreenElement) void document.exitFullscreen();
-    else void root.current?.requestFullscreen?.();
+  // Full screen through the Fullscreen API; where a browser has none for this element (the
+  // iPhone's Safari) or refuses, the viewer fills the window instead.
+  const [pseudoFull, setPseudoFull] = useState(false);
+  const [apiFull, setApiFull] = useState(false);
+  const full = pseudoFull || apiFull;
+  useEffect(() => {
+    const onChange = () => setApiFull(document.fullscreenElement === root.current && !!root.current);
+    document.addEventListener('fullscreenchange', onChange);
+    return () => document.removeEventListener('fullscreenchange', onChange);
   }, []);
+  const fullScreen = useCallback(() => {
+    if (document.fullscreenElement) {
+      void document.exitFullscreen().catch(() => undefined);
+      return;
+    }
+    if (pseudoFull) {
+      setPseudoFull(false);
+      return;
+    }
+    const el = root.current;
+    if (el && typeof el.requestFullscreen === 'function' && document.fullscreenEnabled !== false) {
+      el.requestFullscreen().catch(() => setPseudoFull(true));
+    } else setPseudoFull(true);
+  }, [pseudoFull]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -113,18 +138,19 @@ export default function Viewer() {
       else if (k === 't' || k === 'T') setPanel((p) => (p === 'tags' ? 'none' : 'tags'));
       else if (k === '?') setPanel((p) => (p === 'help' ? 'none' : 'help'));
       else if (k === 'f' || k === 'F') fullScreen();
+      else if (k === 'Escape' && pseudoFull) setPseudoFull(false);
       else if ((k === 'm' || k === 'M') && canMpr(seriesRef.current)) setMpr((x) => !x);
       else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [presets, cine, fullScreen]);
+  }, [presets, cine, fullScreen, pseudoFull]);
 
   const study = detail?.studies[0];
   if (error && !series) return <div className="center"><p className="error" role="alert">{error}</p><Link to="/">Back to the library</Link></div>;
   return (
-    <div className="viewer" ref={root}>
+    <div className={pseudoFull ? 'viewer pseudo-fullscreen' : 'viewer'} ref={root}>
       <div className="viewer-head">
         <Link to="/" className="back" aria-label="Back to the library">←</Link>
         <div className="title">
@@ -145,12 +171,13 @@ export default function Viewer() {
             ))}
           </select>
           <button type="button" onClick={() => invert(vp.current)} title="Invert (I)">Invert</button>
-          <button type="button" onClick={() => flip(vp.current, true)} title="Flip (H)">Flip</button>
-          <button type="button" onClick={() => rotate(vp.current, 90)} title="Rotate (])">Rotate</button>
+          <button type="button" onClick={() => flip(vp.current, true)} title="Flip left to right (H)" data-testid="flip-h">Flip ↔</button>
+          <button type="button" onClick={() => flip(vp.current, false)} title="Flip top to bottom (V)" data-testid="flip-v">Flip ↕</button>
+          <button type="button" onClick={() => rotate(vp.current, 90)} title="Rotate 90° right (])" data-testid="rotate">Rotate</button>
           <button type="button" onClick={() => reset(vp.current)} title="Reset (R)" data-testid="reset">Reset</button>
           <button type="button" onClick={() => setPanel(panel === 'tags' ? 'none' : 'tags')} title="DICOM tags (T)" data-testid="tags-button">Tags</button>
           <button type="button" className={mpr ? 'active' : ''} disabled={!canMpr(series)} onClick={() => setMpr(!mpr)} title="Axial, sagittal and coronal (M)" data-testid="mpr-button">MPR</button>
-          <button type="button" onClick={fullScreen} title="Full screen (F)">Full screen</button>
+          <button type="button" className={full ? 'active' : ''} onClick={fullScreen} title="Full screen (F)" data-testid="fullscreen">Full screen</button>
           {others.length > 0 && (
             <select aria-label="Compare with" data-testid="compare-with" value="" onChange={(e) => e.target.value && navigate(`/compare/${uid}/${e.target.value}`)}>
               <option value="">Compare with…</option>

@@ -155,10 +155,15 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     if (!tg) return;
     // Bindings accumulate in a tool group: every tool loses all of them first, then gets
     // exactly its own (otherwise an earlier tool keeps the left button).
-    for (const name of Object.values(TOOL_NAMES)) tg.setToolPassive(name, { removeAllBindings: true });
+    for (const name of [...Object.values(TOOL_NAMES), StackScrollTool.toolName]) tg.setToolPassive(name, { removeAllBindings: true });
+    // Touch: with the default tool, one finger dragged up or down moves through the stack and
+    // two fingers set the window; with another tool, one finger uses that tool. The scroll
+    // tool comes first in the group, so it wins a one-finger touch when it holds that binding.
+    tg.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }, ...(tool === 'WindowLevel' ? [{ numTouchPoints: 1 }] : [])] });
+    if (tool === 'WindowLevel') tg.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }, { numTouchPoints: 2 }] });
     tg.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }, ...(tool === 'Pan' ? [{ mouseButton: ToolEnums.MouseBindings.Primary }] : [])] });
     tg.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }, ...(tool === 'Zoom' ? [{ mouseButton: ToolEnums.MouseBindings.Primary }] : [])] });
-    if (tool !== 'Pan' && tool !== 'Zoom') tg.setToolActive(TOOL_NAMES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+    if (tool !== 'Pan' && tool !== 'Zoom' && tool !== 'WindowLevel') tg.setToolActive(TOOL_NAMES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
   }, [tool, ready, toolGroupId]);
 
   // The series: stack, overlay events, prefetch, progress.

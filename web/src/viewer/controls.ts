@@ -27,7 +27,10 @@ export function reset(vp: StackViewport | null): void {
   if (!vp) return;
   vp.resetProperties();
   vp.resetCamera();
-  vp.setViewPresentation({ rotation: 0, flipHorizontal: false, flipVertical: false });
+  const c = vp.getCamera();
+  // setViewPresentation cannot undo a flip (it only ever flips towards true): the camera can.
+  if (c.flipHorizontal || c.flipVertical) vp.setCamera({ flipHorizontal: false, flipVertical: false });
+  vp.setViewPresentation({ rotation: 0 });
   vp.render();
 }
 
@@ -39,8 +42,9 @@ export function invert(vp: StackViewport | null): void {
 
 export function flip(vp: StackViewport | null, horizontal: boolean): void {
   if (!vp) return;
-  const p = vp.getViewPresentation();
-  vp.setViewPresentation(horizontal ? { flipHorizontal: !p.flipHorizontal } : { flipVertical: !p.flipVertical });
+  // Through the camera, which flips both ways (setViewPresentation only ever flips once).
+  const c = vp.getCamera();
+  vp.setCamera(horizontal ? { flipHorizontal: !c.flipHorizontal } : { flipVertical: !c.flipVertical });
   vp.render();
 }
 

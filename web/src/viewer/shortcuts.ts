@@ -14,6 +14,8 @@ export const SHORTCUTS: [string, string][] = [
   ['Space', 'play / pause (cine)'],
   ['T', 'DICOM tags'],
   ['M', 'MPR: axial, sagittal and coronal planes (CT and MR slices)'],
-  ['F', 'full screen'],
+  ['F', 'full screen (again, or Esc: back)'],
   ['?', 'this help'],
+  ['One finger (touch)', 'drag up / down: previous / next image (with the window tool)'],
+  ['Two fingers (touch)', 'drag: window/level'],
 ];

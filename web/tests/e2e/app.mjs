@@ -4,6 +4,7 @@
 import { assert, env, launch, login, newPage, run, shot, totp } from './harness.mjs';
 import { viewerScenarios } from './viewer.mjs';
 import { moreScenarios, mprScenarios } from './more.mjs';
+import { dropScenarios, toolScenarios, touchScenarios } from './tools.mjs';
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -86,6 +87,9 @@ const scenarios = [
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=study-card]').length === n, E.studies_after, { timeout: 10000 });
   }],
   ...viewerScenarios(page, E),
+  ...toolScenarios(page, E),
+  ...touchScenarios(page, E, browser),
+  ...dropScenarios(page, E),
   ...moreScenarios(page, E),
   ...mprScenarios(page, E),
   ['audit_page', async () => {
