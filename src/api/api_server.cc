@@ -65,6 +65,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(vault::Vault& vault, const C
   add_library_routes(router, s);
   add_import_routes(router, s);
   add_admin_routes(router, s);
+  add_person_routes(router, s);
   add_dicomweb_routes(router, s);
   if (!options.web_root.empty()) add_static_routes(router, options.web_root);
   router.add(http::Method::kGet, "/api/v1/health", [](auto&, auto& w) {

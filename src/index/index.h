@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,11 @@ class ReadTxn {
   [[nodiscard]] virtual Result<std::optional<TokenRow>> token_by_hash(
       const std::string& sha256_hex) = 0;
   [[nodiscard]] virtual Result<std::vector<TokenRow>> tokens() = 0;
+
+  // Person links (docs/adr/0012-person-links.md): the confirmed persons, oldest first, and
+  // the pairs of patients the owner said are not one person.
+  [[nodiscard]] virtual Result<std::vector<PersonRow>> persons() = 0;
+  [[nodiscard]] virtual Result<std::vector<PersonDismissal>> person_dismissals() = 0;
 };
 
 class WriteTxn : public ReadTxn {
@@ -76,6 +82,22 @@ class WriteTxn : public ReadTxn {
   [[nodiscard]] virtual Status add_token(const TokenRow& row) = 0;
   // Replaces user, read_only, last_used and revoked of the token named row.name. kNotFound.
   [[nodiscard]] virtual Status update_token(const TokenRow& row) = 0;
+
+  // Links the patients (PatientRow::id, at least two distinct) into one person. A patient
+  // already in a person brings that person along: they merge, the oldest keeps its id.
+  // Dismissals between the members are dropped. Returns the person's id.
+  // kInvalidArgument: fewer than two patients; kNotFound: a ref names no patient.
+  [[nodiscard]] virtual Result<std::string> link_patients(std::span<const std::int64_t> refs,
+                                                         const std::string& by,
+                                                         const std::string& at) = 0;
+  // Undoes a person: every member stands alone again; with `patient_ref`, only that member
+  // leaves (a person left with one member is undone). kNotFound: no such person or member.
+  [[nodiscard]] virtual Status unlink_person(const std::string& person_id,
+                                             std::optional<std::int64_t> patient_ref) = 0;
+  // Records that no two of these patients are one person (every pair). Same errors as
+  // link_patients.
+  [[nodiscard]] virtual Status dismiss_patients(std::span<const std::int64_t> refs,
+                                                const std::string& by, const std::string& at) = 0;
 };
 
 // Thread-safe. read/write run fn inside a transaction: commit when fn succeeds (durable

@@ -56,6 +56,7 @@ struct PatientRow {
   std::string birth_date;
   std::string sex;
   long studies = 0;
+  std::string person;  // PersonRow::id when linked to other patients; empty otherwise
 };
 
 struct StudyRow {
@@ -80,6 +81,7 @@ struct StudyRow {
   std::uint64_t bytes = 0;
   std::string trashed_at;  // UTC; empty unless in the trash
   std::string trashed_by;
+  std::string person;  // PersonRow::id of its patient when linked; empty otherwise
 };
 
 struct SeriesRow {
@@ -109,6 +111,22 @@ struct InstanceRow {
   std::string received_at;
   std::string source;
   std::string flags;
+};
+
+// One person: patients (rows of the patients table: one Patient ID with its name and birth
+// date, as a hospital recorded them) the owner confirmed are one human being
+// (docs/adr/0012-person-links.md). The id is opaque and stays when persons merge.
+struct PersonRow {
+  std::string id;
+  std::vector<std::int64_t> patient_refs;  // PatientRow::id, ascending; at least two
+  std::string confirmed_by;
+  std::string confirmed_at;  // UTC, ISO 8601: the last link made
+};
+
+// Two patients the owner said are not one person (patient_a < patient_b).
+struct PersonDismissal {
+  std::int64_t patient_a = 0;
+  std::int64_t patient_b = 0;
 };
 
 enum class AddOutcome { kAdded, kDuplicate, kConflict };

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "index/sqlite_accounts.h"
+#include "index/sqlite_persons.h"
 #include "index/sqlite_schema.h"
 
 namespace custos::index {
@@ -118,7 +119,8 @@ SELECT s.study_uid, s.study_date, s.study_time, s.accession_number, s.descriptio
          WHERE se.study_ref = s.id),
        (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study_ref = s.id),
        (SELECT GROUP_CONCAT(DISTINCT se.body_part) FROM series se WHERE se.study_ref = s.id),
-       s.trashed_at, s.trashed_by, s.timezone_offset
+       s.trashed_at, s.trashed_by, s.timezone_offset,
+       (SELECT pm.person FROM person_members pm WHERE pm.patient_ref = p.id)
 FROM studies s JOIN patients p ON s.patient_ref = p.id
 )sql";
 
@@ -145,6 +147,7 @@ StudyRow read_study(const Query& q) {
   r.trashed_at = q.text(18);
   r.timezone_offset = q.text(20);
   r.trashed_by = q.text(19);
+  r.person = q.text(21);
   return r;
 }
 
@@ -271,7 +274,8 @@ struct SqliteIndex::Impl : public WriteTxn {
   Result<std::vector<PatientRow>> patients() override {
     return rows<PatientRow>(
         "SELECT p.id, p.patient_id, p.name, p.birth_date, p.sex, "
-        "(SELECT COUNT(*) FROM studies s WHERE s.patient_ref = p.id AND s.trashed_at IS NULL) "
+        "(SELECT COUNT(*) FROM studies s WHERE s.patient_ref = p.id AND s.trashed_at IS NULL), "
+        "(SELECT pm.person FROM person_members pm WHERE pm.patient_ref = p.id) "
         "FROM patients p ORDER BY p.name, p.patient_id",
         [](const Query& q) {
           PatientRow r;
@@ -281,6 +285,7 @@ struct SqliteIndex::Impl : public WriteTxn {
           r.birth_date = q.text(3);
           r.sex = q.text(4);
           r.studies = static_cast<long>(q.int64(5));
+          r.person = q.text(6);
           return r;
         });
   }
@@ -404,6 +409,23 @@ struct SqliteIndex::Impl : public WriteTxn {
   Status add_token(const TokenRow& r) override { return sqlite_accounts::add_token(db.get(), r); }
   Status update_token(const TokenRow& r) override {
     return sqlite_accounts::update_token(db.get(), r);
+  }
+
+  // Person links: index/sqlite_persons.cc.
+  Result<std::vector<PersonRow>> persons() override { return sqlite_persons::persons(db.get()); }
+  Result<std::vector<PersonDismissal>> person_dismissals() override {
+    return sqlite_persons::dismissals(db.get());
+  }
+  Result<std::string> link_patients(std::span<const std::int64_t> refs, const std::string& by,
+                                    const std::string& at) override {
+    return sqlite_persons::link(db.get(), refs, by, at);
+  }
+  Status unlink_person(const std::string& id, std::optional<std::int64_t> ref) override {
+    return sqlite_persons::unlink(db.get(), id, ref);
+  }
+  Status dismiss_patients(std::span<const std::int64_t> refs, const std::string& by,
+                          const std::string& at) override {
+    return sqlite_persons::dismiss(db.get(), refs, by, at);
   }
 
   // Returns the id of the row found or inserted by the two statements.

@@ -112,7 +112,31 @@ ALTER TABLE studies ADD COLUMN timezone_offset TEXT NOT NULL DEFAULT '';
 ALTER TABLE instances ADD COLUMN bits_allocated INTEGER;
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Person links (docs/adr/0012-person-links.md): the owner confirms that patients (one per
+// hospital's Patient ID) are one person, or that they are not. Only these rows say so; the
+// patients rows and the stored files never change.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE persons (
+  id           TEXT PRIMARY KEY,
+  confirmed_by TEXT NOT NULL,
+  confirmed_at TEXT NOT NULL
+);
+CREATE TABLE person_members (
+  patient_ref INTEGER PRIMARY KEY REFERENCES patients(id),
+  person      TEXT NOT NULL REFERENCES persons(id)
+);
+CREATE INDEX person_members_by_person ON person_members(person);
+CREATE TABLE person_dismissals (
+  patient_a    INTEGER NOT NULL REFERENCES patients(id),
+  patient_b    INTEGER NOT NULL REFERENCES patients(id),
+  dismissed_by TEXT NOT NULL,
+  dismissed_at TEXT NOT NULL,
+  PRIMARY KEY (patient_a, patient_b),
+  CHECK (patient_a < patient_b)
+);
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

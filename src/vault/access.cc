@@ -21,6 +21,7 @@ std::string_view to_string(Permission p) {
     case Permission::kAudit: return "audit";
     case Permission::kManageAccounts: return "manage-accounts";
     case Permission::kManageKeys: return "manage-keys";
+    case Permission::kLinkPersons: return "link-persons";
   }
   return "unknown";
 }

@@ -18,6 +18,7 @@ enum class Permission {
   kAudit,           // read, verify and checkpoint the audit trail
   kManageAccounts,  // users and API tokens
   kManageKeys,      // passphrase, key files
+  kLinkPersons,     // confirm, undo or dismiss person links (docs/adr/0012-person-links.md)
 };
 
 [[nodiscard]] std::string_view to_string(Role role);
@@ -25,7 +26,7 @@ enum class Permission {
 // "owner", "caregiver", "viewer". Errors: kInvalidArgument.
 [[nodiscard]] Result<Role> parse_role(std::string_view name);
 
-// The table: owner may do everything; caregiver reads and imports; viewer reads. A read-only
+// The table: owner may do everything (the only one who may link persons); caregiver reads and imports; viewer reads. A read-only
 // credential (API token) may only read, whatever its role.
 [[nodiscard]] bool permits(Role role, bool read_only, Permission permission);
 

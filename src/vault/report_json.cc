@@ -31,7 +31,7 @@ std::string dump(const json& j, int indent) {
 }
 
 json study_json(const index::StudyRow& s) {
-  return {
+  json j = {
       {"StudyInstanceUID", s.study_uid},
       {"StudyDate", s.study_date},
       {"StudyTime", s.study_time},
@@ -51,6 +51,9 @@ json study_json(const index::StudyRow& s) {
       {"StudySizeBytes", s.bytes},
       {"ExportFolder", study_folder_name(s)},
   };
+  // The confirmed person its patient belongs to (docs/adr/0012-person-links.md).
+  if (!s.person.empty()) j["person"] = s.person;
+  return j;
 }
 
 json series_json(const index::SeriesRow& s) {

@@ -23,6 +23,7 @@
 #include "vault/accounts.h"
 #include "vault/keyring.h"
 #include "vault/layout.h"
+#include "vault/persons.h"
 #include "vault/reports.h"
 
 namespace custos::vault {
@@ -189,6 +190,22 @@ class Vault {
   [[nodiscard]] Status trash_study(const Caller& caller, const std::string& study_uid);
   [[nodiscard]] Status restore_study(const Caller& caller, const std::string& study_uid);
   [[nodiscard]] Result<std::vector<index::StudyRow>> trash(const Caller& caller);
+
+  // Person links (vault/persons.cc, docs/adr/0012-person-links.md): patients of several
+  // hospitals grouped as one person in the index; the stored files never change.
+  // The persons and the suggestions. kRead; audited as person.list with the studies shown.
+  [[nodiscard]] Result<PersonLinks> person_links(const Caller& caller);
+  // Links the patients into one person, merging persons a member already belongs to.
+  // Owner only (kLinkPersons); audited as person.link (the patients' index ids and studies,
+  // no names). kInvalidArgument: fewer than two patients; kNotFound: an unknown patient.
+  [[nodiscard]] Result<Person> link_persons(const Caller& caller,
+                                            std::span<const PatientKey> patients);
+  // Undoes a person, or takes one patient out of it. kLinkPersons; person.unlink. kNotFound.
+  [[nodiscard]] Status unlink_person(const Caller& caller, const std::string& person_id,
+                                     const std::optional<PatientKey>& patient = std::nullopt);
+  // Records that these patients are not one person: they are no longer suggested.
+  // kLinkPersons; person.dismiss. Errors as link_persons.
+  [[nodiscard]] Status dismiss_persons(const Caller& caller, std::span<const PatientKey> patients);
 
   // Read access to the index for adapters that shape their own answers (DICOMweb QIDO and
   // WADO): checks kRead, then runs fn in one read snapshot. Not audited here: the adapter

@@ -25,7 +25,7 @@ Caller as(Role role, const std::string& name, bool read_only = false) {
 
 TEST(AccessTable, RolesAndReadOnly) {
   for (auto p : {Permission::kRead, Permission::kImport, Permission::kDelete, Permission::kAudit,
-                 Permission::kManageAccounts, Permission::kManageKeys}) {
+                 Permission::kManageAccounts, Permission::kManageKeys, Permission::kLinkPersons}) {
     EXPECT_TRUE(permits(Role::kOwner, false, p)) << to_string(p);
     EXPECT_EQ(permits(Role::kCaregiver, false, p),
               p == Permission::kRead || p == Permission::kImport) << to_string(p);
