@@ -13,6 +13,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import gen  # noqa: E402
 import serve  # noqa: E402
 from support import BIN, pydicom_test_files  # noqa: E402
 
@@ -145,6 +146,14 @@ class WebAppTest(unittest.TestCase):
         os.makedirs(small)
         for n in ("CT_small.dcm", "MR_small.dcm"):
             shutil.copy(os.path.join(pydicom_test_files(), n), small)
+        # One person under two hospitals' patient IDs (same name and birth date): the library
+        # suggests linking them. Old dates keep them at the end of the timeline.
+        same_person_ids = ["LINK-A1", "LINK-B2"]
+        for n, (name, pid) in enumerate([("Link^Pat", same_person_ids[0]),
+                                          ("LINK^PAT", same_person_ids[1])]):
+            gen.make_instance(os.path.join(small, pid + ".dcm"), study=900 + n, patient=(name, pid),
+                              modality="CT", date="20000101", size=16,
+                              description="Link test %d" % n)
         # What is uploaded through the page: a CD-like folder with a second CT and a file
         # that is not DICOM.
         upload = os.path.join(self.tmp, "upload", "CD")
@@ -168,6 +177,7 @@ class WebAppTest(unittest.TestCase):
             "ct": {"study": ct_uid, "description": str(ct_ds[ct_uid].StudyDescription),
                    "slices": 60, "pixel_spacing": float(ct_ds[ct_uid].PixelSpacing[1])},
             "upload_dir": os.path.dirname(upload),
+            "same_person_ids": same_person_ids,
             "render": render_studies,
             "multiframe": {"study": mf_study, "frames": 12},
             "compare": [ct_uid, next(iter(uploaded))],

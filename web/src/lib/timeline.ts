@@ -16,6 +16,29 @@ export interface Study {
   NumberOfStudyRelatedSeries?: number;
   NumberOfStudyRelatedInstances?: number;
   InstitutionName?: string;
+  /** The confirmed person its patient belongs to (GET /api/v1/person-links). */
+  person?: string;
+}
+
+/** A patient as the vault tells patients apart: ID, name and birth date together. */
+export interface LinkPatient {
+  patient_id: string;
+  name: string;
+  birth_date: string;
+  studies?: number;
+}
+
+/** A person the owner confirmed: several hospitals' Patient IDs of one human being. */
+export interface PersonLink {
+  id: string;
+  patients: LinkPatient[];
+  confirmed_by: string;
+  confirmed_at: string;
+}
+
+export interface PersonLinks {
+  persons: PersonLink[];
+  suggestions: { patients: LinkPatient[] }[];
 }
 
 export interface YearGroup {
@@ -24,7 +47,8 @@ export interface YearGroup {
 }
 
 export interface Person {
-  key: string; // the Patient ID
+  key: string; // the confirmed person's id, else the Patient ID
+  personId?: string; // set when the owner confirmed the link
   name: string;
   birthDate: string;
   patientIds: string[];
@@ -68,25 +92,39 @@ export function normalisedName(pn: string | undefined): string {
   return formatName(pn).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').sort().join(' ');
 }
 
-/** One entry per Patient ID, people with the most recent study first. */
-export function groupByPerson(studies: Study[]): Person[] {
+/** One entry per confirmed person (its studies under every Patient ID it covers), else per
+ *  Patient ID; people with the most recent study first. */
+export function groupByPerson(studies: Study[], persons: PersonLink[] = []): Person[] {
   const people = new Map<string, Person>();
+  const linked = new Map(persons.map((p) => [p.id, p]));
   for (const s of sortNewestFirst(studies)) {
-    const key = s.PatientID ?? '';
-    let p = people.get(key);
+    const personId = s.person && linked.has(s.person) ? s.person : undefined;
+    const key = personId ?? s.PatientID ?? '';
+    let p = people.get(personId ? `person:${key}` : key);
     if (!p) {
       p = {
         key,
+        personId,
         name: formatName(s.PatientName),
         birthDate: s.PatientBirthDate ?? '',
-        patientIds: [key],
+        patientIds: personId ? [...new Set(linked.get(personId)!.patients.map((x) => x.patient_id))].sort() : [key],
         studies: [],
       };
-      people.set(key, p);
+      people.set(personId ? `person:${key}` : key, p);
     }
     p.studies.push(s);
   }
   return [...people.values()];
+}
+
+/** The words shown for a suggestion of the server's: "Jane Doe (born 1970-01-01)". */
+export function describeSuggestion(patients: LinkPatient[]): LinkSuggestion {
+  const first = patients[0];
+  return {
+    name: formatName(first?.name),
+    birthDate: first?.birth_date ?? '',
+    patientIds: [...new Set(patients.map((p) => p.patient_id))].sort(),
+  };
 }
 
 /** Patient IDs that are probably one person: same name and same birth date. */

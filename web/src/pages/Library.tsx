@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, query } from '../api';
 import { bodyPartWords, dicomDate, formatDate, modalityWords, plural } from '../lib/dicom';
-import { groupByPerson, groupByYear, suggestLinks, type Study } from '../lib/timeline';
+import { describeSuggestion, groupByPerson, groupByYear, type LinkPatient, type PersonLinks, type Study } from '../lib/timeline';
 
 interface StudyList {
   total: number;
@@ -19,7 +19,27 @@ export function Library() {
   const [data, setData] = useState<StudyList | null>(null);
   const [error, setError] = useState('');
   const [selected, setSelected] = useState<string[]>([]);
+  const [links, setLinks] = useState<PersonLinks>({ persons: [], suggestions: [] });
+  const [linkError, setLinkError] = useState('');
+  const [version, setVersion] = useState(0); // bumped after a link changes: reload both lists
   const navigate = useNavigate();
+
+  useEffect(() => {
+    api<PersonLinks>('/api/v1/person-links')
+      .then((l) => setLinks(l))
+      .catch((e: Error) => setLinkError(e.message));
+  }, [version]);
+
+  async function changeLink(path: string, method: string, patients?: LinkPatient[]) {
+    try {
+      const json = patients ? { patients: patients.map(({ patient_id, name, birth_date }) => ({ patient_id, name, birth_date })) } : undefined;
+      await api(path, { method, json });
+      setLinkError('');
+    } catch (e) {
+      setLinkError((e as Error).message);
+    }
+    setVersion((v) => v + 1);
+  }
 
   useEffect(() => {
     const t = window.setTimeout(() => {
@@ -34,10 +54,9 @@ export function Library() {
         .catch((e: Error) => setError(e.message));
     }, 200);
     return () => window.clearTimeout(t);
-  }, [q, modality, from, to]);
+  }, [q, modality, from, to, version]);
 
-  const people = useMemo(() => groupByPerson(data?.studies ?? []), [data]);
-  const links = useMemo(() => suggestLinks(people), [people]);
+  const people = useMemo(() => groupByPerson(data?.studies ?? [], links.persons), [data, links]);
 
   function toggle(uid: string) {
     setSelected((s) => (s.includes(uid) ? s.filter((x) => x !== uid) : [...s.slice(-1), uid]));
@@ -71,16 +90,37 @@ export function Library() {
           )}
         </div>
       )}
-      {links.map((l) => (
-        <p className="notice" key={l.patientIds.join()} data-testid="link-suggestion">
-          {l.name} (born {formatDate(l.birthDate)}) has records under {l.patientIds.length} patient IDs ({l.patientIds.join(', ')}): probably the same person at different hospitals.
-        </p>
-      ))}
+      {linkError && <p className="error" role="alert" data-testid="link-error">{linkError}</p>}
+      {links.suggestions.map((g) => {
+        const l = describeSuggestion(g.patients);
+        return (
+          <div className="notice link-suggestion" key={l.patientIds.join()} data-testid="link-suggestion">
+            <p>
+              {l.name}{l.birthDate ? ` (born ${formatDate(l.birthDate)})` : ''} has records under {l.patientIds.length} patient IDs ({l.patientIds.join(', ')}): probably the same person at different hospitals.
+            </p>
+            <button type="button" className="primary" data-testid="link-confirm" onClick={() => changeLink('/api/v1/person-links', 'POST', g.patients)}>
+              Same person
+            </button>{' '}
+            <button type="button" data-testid="link-dismiss" onClick={() => changeLink('/api/v1/person-links/dismissals', 'POST', g.patients)}>
+              Not the same
+            </button>
+          </div>
+        );
+      })}
       <div className="people">
         {people.map((p) => (
-          <section className="person" key={p.key} data-testid="person">
+          <section className="person" key={p.key} data-testid="person" data-person={p.personId ?? ''}>
             <h2>
-              {p.name} <span className="muted small">{p.birthDate ? `born ${formatDate(p.birthDate)} · ` : ''}ID {p.key || 'none'}</span>
+              {p.name}{' '}
+              <span className="muted small" data-testid="person-ids">
+                {p.birthDate ? `born ${formatDate(p.birthDate)} · ` : ''}
+                {p.personId ? `IDs ${p.patientIds.join(', ')}` : `ID ${p.key || 'none'}`}
+              </span>
+              {p.personId && (
+                <button type="button" className="small" data-testid="undo-link" onClick={() => changeLink(`/api/v1/person-links/${encodeURIComponent(p.personId!)}`, 'DELETE')}>
+                  Undo link
+                </button>
+              )}
             </h2>
             {groupByYear(p.studies).map((g) => (
               <div className="year" key={g.year}>

@@ -56,6 +56,29 @@ const scenarios = [
     await page.fill('[data-testid=from]', '');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=study-card]').length === n, E.studies_before, { timeout: 10000 });
   }],
+  ['person_links_confirm_reload_undo', async () => {
+    // Two patient IDs of one name and birth date (test_web_app.py): suggested, confirmed,
+    // one section after a reload, split again by "Undo link".
+    const [a, b] = E.same_person_ids;
+    const suggestion = page.locator('[data-testid=link-suggestion]', { hasText: a });
+    await suggestion.waitFor({ timeout: 10000 });
+    assert((await suggestion.textContent()).includes(b), 'the suggestion names both patient IDs');
+    await suggestion.locator('[data-testid=link-confirm]').click();
+    const linked = page.locator('[data-testid=person]', { hasText: `IDs ${a}, ${b}` });
+    await linked.waitFor({ timeout: 10000 });
+    await page.locator('[data-testid=link-suggestion]', { hasText: a }).waitFor({ state: 'detached', timeout: 10000 });
+    assert((await linked.locator('[data-testid=study-card]').count()) === 2, 'one person holds both studies');
+    await shot(page, '02b-person-linked');
+    await page.reload();
+    await linked.waitFor({ timeout: 10000 });
+    const cards = await page.locator('[data-testid=study-card]').count();
+    assert(cards === E.studies_before, `${cards} study cards after linking, expected ${E.studies_before}`);
+    await linked.locator('[data-testid=undo-link]').click();
+    await page.locator('[data-testid=link-suggestion]', { hasText: a }).waitFor({ timeout: 10000 });
+    await linked.waitFor({ state: 'detached', timeout: 10000 });
+    const apart = await page.locator('[data-testid=person-ids]').allTextContents();
+    assert(apart.some((t) => t.includes(`ID ${a}`)) && apart.some((t) => t.includes(`ID ${b}`)), `after undo: ${apart}`);
+  }],
   ['phone_sized_library', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCandidates, groupByPerson, groupByYear, normalisedName, suggestLinks, type Study } from '../../src/lib/timeline';
+import { compareCandidates, describeSuggestion, groupByPerson, groupByYear, normalisedName, suggestLinks, type Study } from '../../src/lib/timeline';
 
 const s = (uid: string, date: string, id = 'P1', name = 'Doe^Jane', dob = '19700101'): Study => ({
   StudyInstanceUID: uid,
@@ -36,6 +36,40 @@ describe('people', () => {
   });
   it('normalises names for comparison', () => {
     expect(normalisedName('DOE^JANE')).toBe(normalisedName('Jane  Doe'));
+  });
+});
+
+describe('confirmed persons', () => {
+  const person = {
+    id: 'abc123',
+    confirmed_by: 'owner',
+    confirmed_at: '2026-12-06T10:00:00Z',
+    patients: [
+      { patient_id: 'H2-12', name: 'DOE^JANE', birth_date: '19700101' },
+      { patient_id: 'H1-77', name: 'Doe^Jane', birth_date: '19700101' },
+    ],
+  };
+  it('puts the studies of every patient ID of a confirmed person in one section', () => {
+    const people = groupByPerson(
+      [
+        { ...s('a', '20190312', 'H1-77', 'Doe^Jane'), person: 'abc123' },
+        { ...s('b', '20240101', 'H2-12', 'DOE^JANE'), person: 'abc123' },
+        s('c', '20230101', 'K9', 'Doe^John', '20050505'),
+      ],
+      [person],
+    );
+    expect(people.map((p) => p.key)).toEqual(['abc123', 'K9']);
+    expect(people[0].personId).toBe('abc123');
+    expect(people[0].patientIds).toEqual(['H1-77', 'H2-12']);
+    expect(people[0].studies.map((x) => x.StudyInstanceUID)).toEqual(['b', 'a']);
+    expect(people[1].personId).toBeUndefined();
+  });
+  it('groups by patient ID again once the link is undone', () => {
+    const studies = [{ ...s('a', '2019', 'H1-77'), person: 'gone' }, { ...s('b', '2024', 'H2-12'), person: 'gone' }];
+    expect(groupByPerson(studies, []).map((p) => p.key)).toEqual(['H2-12', 'H1-77']);
+  });
+  it('describes a suggestion of the server in words', () => {
+    expect(describeSuggestion(person.patients)).toEqual({ name: 'JANE DOE', birthDate: '19700101', patientIds: ['H1-77', 'H2-12'] });
   });
 });
 
