@@ -4,6 +4,7 @@
 // normalised name and birth date, not linked, not dismissed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "base/clock.h"
@@ -106,6 +107,28 @@ TEST_F(PersonsTest, OwnerLinksAndUndoesStudiesCarryThePerson) {
   EXPECT_EQ(vault_->unlink_person(owner, person->id).error().code, ErrorCode::kNotFound);
   // Nothing stored changed: every object still matches its recorded SHA-256.
   EXPECT_EQ(vault_->verify(nullptr).value().ok, 3);
+}
+
+// The owner may link anyone (not only suggestions) and take one patient out again.
+TEST_F(PersonsTest, OnePatientLeavesAPersonOfThree) {
+  const Caller owner = as(Role::kOwner, "alice");
+  const auto rows = vault_->studies().value();
+  const auto mr = std::find_if(rows.begin(), rows.end(), [](const auto& s) { return s.patient_name != kName; });
+  ASSERT_NE(mr, rows.end());
+  const PatientKey mr_key{mr->patient_id, mr->patient_name, mr->patient_birth_date};
+  auto keys = both();
+  const std::vector<PatientKey> first{keys[0], mr_key};
+  const auto id = vault_->link_persons(owner, first).value().id;
+  // Linking the other CT patient with a member merges into the same person.
+  const std::vector<PatientKey> more{keys[1], keys[0]};
+  EXPECT_EQ(vault_->link_persons(owner, more).value().id, id);
+  EXPECT_EQ(vault_->person_links(owner).value().persons.at(0).patients.size(), 3u);
+  ASSERT_TRUE(vault_->unlink_person(owner, id, mr_key));
+  const auto links = vault_->person_links(owner).value();
+  ASSERT_EQ(links.persons.size(), 1u);
+  EXPECT_EQ(links.persons[0].patients.size(), 2u);
+  for (const auto& p : links.persons[0].patients) EXPECT_EQ(p.key.name, kName);
+  EXPECT_EQ(vault_->unlink_person(owner, id, mr_key).error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(PersonsTest, ChangesAreAuditedByStudyAndIndexIdWithoutNames) {
