@@ -17,7 +17,8 @@ import {
   ZoomTool,
 } from '@cornerstonejs/tools';
 import { engine, ENGINE_ID, initCornerstone } from './cornerstone';
-import { TAG, text, type LoadedSeries } from './series';
+import { seriesUrl, sopIndex, TAG, text, type LoadedSeries } from './series';
+import { loadSeriesInBulk } from './bulk';
 import { formatDate, formatName } from '../lib/dicom';
 import { formatWindow, fromVoiRange } from '../lib/presets';
 import { formatLength, formatRegionStats } from '../lib/measure';
@@ -34,6 +35,11 @@ export const TOOL_NAMES: Record<ToolMode, string> = {
   EllipticalROI: EllipticalROITool.toolName,
   PlanarRotate: PlanarRotateTool.toolName,
 };
+
+/** Series this long or longer are fetched in one streamed request (see bulk.ts). */
+const BULK_MIN = 8;
+/** Images next to the first one fetched frame by frame before the series stream. */
+const NEIGHBOURS = 4;
 
 const MEASURE_TOOLS = [LengthTool.toolName, AngleTool.toolName, RectangleROITool.toolName, EllipticalROITool.toolName];
 
@@ -262,6 +268,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     eventTarget.addEventListener(ToolEnums.Events.ANNOTATION_MODIFIED, refreshMeasurements);
     eventTarget.addEventListener(ToolEnums.Events.ANNOTATION_REMOVED, refreshMeasurements);
 
+    const bulk = new AbortController();
     const start = Math.floor(series.imageIds.length / 2);
     setLoaded(0);
     vp.setStack(series.imageIds, series.multiFrame ? 0 : start)
@@ -271,18 +278,29 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
         // The whole stack is fetched, nearest to the shown image first; images already in
         // the cache (opened before) count as loaded at once.
         const startIndex = vp.getCurrentImageIdIndex();
-        const order = series.imageIds.map((id, i) => ({ id, d: Math.abs(i - startIndex) })).sort((x, y) => x.d - y.d);
-        for (const { id } of order) {
-          if (cache.isLoaded(id)) {
-            noteLoaded(id);
-            continue;
+        const order = series.imageIds.map((id, i) => ({ id, d: Math.abs(i - startIndex) })).sort((x, y) => x.d - y.d).map((x) => x.id);
+        const byFrame = (list: string[]) => {
+          for (const id of list) {
+            if (cache.isLoaded(id)) {
+              noteLoaded(id);
+              continue;
+            }
+            imageLoadPoolManager.addRequest(
+              () => imageLoader.loadAndCacheImage(id).then((img) => { noteLoaded(id); return img; }).catch(() => undefined),
+              Enums.RequestType.Prefetch,
+              { imageId: id },
+            );
           }
-          imageLoadPoolManager.addRequest(
-            () => imageLoader.loadAndCacheImage(id).then((img) => { noteLoaded(id); return img; }).catch(() => undefined),
-            Enums.RequestType.Prefetch,
-            { imageId: id },
-          );
-        }
+        };
+        const idOfSop = series.multiFrame ? null : sopIndex(series.imageIds);
+        if (!idOfSop || series.imageIds.length < BULK_MIN) return byFrame(order);
+        // The neighbours of the first image frame by frame (scrolling right away), the rest
+        // in one streamed request for the series; what that misses, frame by frame after it.
+        byFrame(order.slice(0, NEIGHBOURS));
+        const rest = new Map([...idOfSop].filter(([, id]) => !order.slice(0, NEIGHBOURS).includes(id)));
+        void loadSeriesInBulk(seriesUrl(series.studyUid, series.seriesUid), { idOfSop: rest, signal: bulk.signal, onLoaded: noteLoaded }).then((missing) => {
+          if (!bulk.signal.aborted) byFrame(order.filter((id) => missing.has(id)));
+        });
       })
       .catch((e: unknown) => onError?.(`The images could not be loaded: ${String((e as Error)?.message ?? e)}`));
     return () => {
@@ -295,6 +313,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_COMPLETED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_MODIFIED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_REMOVED, refreshMeasurements);
+      bulk.abort();
       imageLoadPoolManager.clearRequestStack(Enums.RequestType.Prefetch);
       if (frame) cancelAnimationFrame(frame);
     };

@@ -78,6 +78,21 @@ export function slicePosition(meta: DicomJson): number | null {
   return p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
 }
 
+export function seriesUrl(studyUid: string, seriesUid: string): string {
+  return `${location.origin}${ROOT}/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}`;
+}
+
+/** The image id per SOP Instance UID, when every image is frame 1 of its own instance. */
+export function sopIndex(imageIds: string[]): Map<string, string> | null {
+  const out = new Map<string, string>();
+  for (const id of imageIds) {
+    const m = /\/instances\/([^/]+)\/frames\/1$/.exec(id);
+    if (!m || out.has(m[1])) return null;
+    out.set(m[1], id);
+  }
+  return out;
+}
+
 export async function loadSeries(studyUid: string, seriesUid: string): Promise<LoadedSeries> {
   const retrieve = () =>
     client().retrieveSeriesMetadata({ studyInstanceUID: studyUid, seriesInstanceUID: seriesUid } as Parameters<ReturnType<typeof client>['retrieveSeriesMetadata']>[0]) as Promise<DicomJson[]>;
