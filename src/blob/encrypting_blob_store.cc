@@ -1,5 +1,5 @@
-// EncryptingBlobStore: wrapped per-object data keys, secretstream chunks, the id bound into
-// the final chunk. Every constant here is part of docs/formats/encryption.md.
+// EncryptingBlobStore: wrapped per-object data keys, AEAD chunks (blob/chunk_cipher.h), the
+// id bound into the final chunk. Every constant here is part of docs/formats/encryption.md.
 #include "blob/encrypting_blob_store.h"
 
 #include <sodium.h>
@@ -14,24 +14,19 @@
 namespace custos::blob {
 namespace {
 
-using StreamState = crypto_secretstream_xchacha20poly1305_state;
-
 constexpr std::array<std::uint8_t, 8> kMagic = {'C', 'U', 'S', 'T', 'O', 'S', 'B', '1'};
 constexpr std::uint8_t kVersion = 1;
-constexpr std::uint8_t kAlgSecretstreamXChaCha20Poly1305 = 1;
 
 // Header layout (little-endian numbers).
 constexpr std::size_t kPrefixBytes = 16;  // magic, version, algorithm, reserved, chunk size
 constexpr std::size_t kWrapNonceBytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-constexpr std::size_t kWrappedKeyBytes =
-    crypto_secretstream_xchacha20poly1305_KEYBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-constexpr std::size_t kStreamHeaderBytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+constexpr std::size_t kWrappedKeyBytes = crypto::kKeyBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr std::size_t kWrapNonceAt = kPrefixBytes;
 constexpr std::size_t kWrappedKeyAt = kWrapNonceAt + kWrapNonceBytes;
 constexpr std::size_t kStreamHeaderAt = kWrappedKeyAt + kWrappedKeyBytes;
 static_assert(kStreamHeaderAt + kStreamHeaderBytes == kEncryptedHeaderBytes);
-static_assert(crypto_secretstream_xchacha20poly1305_ABYTES == kChunkOverheadBytes);
-static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == crypto::kKeyBytes);
+// Ciphertext is handed to the inner store in writes of about this size, not chunk by chunk.
+constexpr std::size_t kWriteBatchBytes = std::size_t{1} << 20;
 
 // Associated data. The data key's wrapping covers the rest of the header, so an altered
 // header fails before any chunk is read. The final chunk's covers the object id.
@@ -58,38 +53,46 @@ FinalAd final_ad(const BlobId& id) {
   return ad;
 }
 
-void put_prefix(Header& h, std::size_t chunk_bytes) {
+void put_prefix(Header& h, std::size_t chunk_bytes, ChunkAlgorithm algorithm) {
   std::memcpy(h.data(), kMagic.data(), kMagic.size());
   h[8] = kVersion;
-  h[9] = kAlgSecretstreamXChaCha20Poly1305;
+  h[9] = static_cast<unsigned char>(algorithm);
   h[10] = 0;
   h[11] = 0;
   for (int i = 0; i < 4; ++i) h[12 + i] = static_cast<unsigned char>(chunk_bytes >> (8 * i));
 }
 
-// The chunk size of a well-formed prefix, or nothing.
-std::optional<std::size_t> parse_prefix(const Header& h) {
+struct Prefix {
+  std::size_t chunk;
+  ChunkAlgorithm algorithm;
+};
+
+// The chunk size and algorithm of a well-formed prefix, or nothing.
+std::optional<Prefix> parse_prefix(const Header& h) {
+  const std::optional<ChunkAlgorithm> algorithm = chunk_algorithm_of(h[9]);
   if (std::memcmp(h.data(), kMagic.data(), kMagic.size()) != 0 || h[8] != kVersion ||
-      h[9] != kAlgSecretstreamXChaCha20Poly1305 || h[10] != 0 || h[11] != 0) {
+      !algorithm || h[10] != 0 || h[11] != 0) {
     return std::nullopt;
   }
   std::size_t chunk = 0;
   for (int i = 0; i < 4; ++i) chunk |= static_cast<std::size_t>(h[12 + i]) << (8 * i);
   if (chunk < kMinChunkBytes || chunk > kMaxChunkBytes) return std::nullopt;
-  return chunk;
+  return Prefix{chunk, *algorithm};
 }
+
 
 // Plaintext size of a stored object, or nothing when no object the writer makes has this
 // stored size. Chunks are full except the last (final) one, which holds 1..chunk bytes, or
 // 0 bytes when the whole object is empty.
-std::optional<std::uint64_t> plaintext_size(std::uint64_t stored, std::size_t chunk) {
-  if (stored < kEncryptedHeaderBytes + kChunkOverheadBytes) return std::nullopt;
+std::optional<std::uint64_t> plaintext_size(std::uint64_t stored, std::size_t chunk,
+                                            std::size_t overhead) {
+  if (stored < kEncryptedHeaderBytes + overhead) return std::nullopt;
   const std::uint64_t payload = stored - kEncryptedHeaderBytes;
-  const std::uint64_t full = payload / (chunk + kChunkOverheadBytes);
-  const std::uint64_t rest = payload % (chunk + kChunkOverheadBytes);
+  const std::uint64_t full = payload / (chunk + overhead);
+  const std::uint64_t rest = payload % (chunk + overhead);
   if (rest == 0) return full * chunk;
-  if (rest < kChunkOverheadBytes || (rest == kChunkOverheadBytes && full > 0)) return std::nullopt;
-  return full * chunk + (rest - kChunkOverheadBytes);
+  if (rest < overhead || (rest == overhead && full > 0)) return std::nullopt;
+  return full * chunk + (rest - overhead);
 }
 
 Error damaged(const BlobId& id) {
@@ -97,24 +100,21 @@ Error damaged(const BlobId& id) {
                "stored object " + id.hex() + " failed authentication: damaged or tampered"};
 }
 
-// Per-object secrets (a data key, a stream state) live as long as one writer or reader.
+// Per-object secrets (a data key, a cipher state) live as long as one writer or reader.
 // They sit in ordinary memory, as does the plaintext they protect, and are wiped when done.
 // Guard-paged sodium_malloc memory, meant for long-lived keys, costs four system calls and a
 // TLB flush per object: measured, a third of the time to read a small object.
-template <class T>
-class Wiped {
+class WipedKey {
  public:
-  Wiped() = default;
-  ~Wiped() { wipe(); }
-  Wiped(const Wiped&) = delete;
-  Wiped& operator=(const Wiped&) = delete;
-  T* get() { return &value_; }
-  void wipe() { ::sodium_memzero(&value_, sizeof value_); }
+  WipedKey() = default;
+  ~WipedKey() { ::sodium_memzero(key_.data(), key_.size()); }
+  WipedKey(const WipedKey&) = delete;
+  WipedKey& operator=(const WipedKey&) = delete;
+  DataKey& get() { return key_; }
 
  private:
-  T value_{};
+  DataKey key_{};
 };
-using DataKey = std::array<unsigned char, crypto::kKeyBytes>;
 
 // An uninitialised byte buffer: readers and writers fill it before any use.
 std::unique_ptr<std::byte[]> buffer(std::size_t n) {
@@ -123,26 +123,37 @@ std::unique_ptr<std::byte[]> buffer(std::size_t n) {
 
 class EncryptingBlobWriter final : public BlobWriter {
  public:
-  EncryptingBlobWriter(std::unique_ptr<BlobWriter> inner, std::size_t chunk_bytes)
-      : inner_(std::move(inner)), chunk_(chunk_bytes) {}
+  EncryptingBlobWriter(std::unique_ptr<BlobWriter> inner, std::size_t chunk_bytes,
+                       ChunkAlgorithm algorithm)
+      : inner_(std::move(inner)),
+        chunk_(chunk_bytes),
+        algorithm_(algorithm),
+        overhead_(chunk_overhead(algorithm)) {}
 
   // Writes the header and starts the stream under a new data key, wrapped by `wrap_key`.
   Status start(const crypto::SecretKey& wrap_key) {
-    Wiped<DataKey> data_key;
-    ::crypto_secretstream_xchacha20poly1305_keygen(data_key.get()->data());
+    WipedKey data_key;
+    crypto::random_bytes(std::as_writable_bytes(std::span(data_key.get())));
     Header h{};
-    put_prefix(h, chunk_);
-    ::crypto_secretstream_xchacha20poly1305_init_push(state_.get(), h.data() + kStreamHeaderAt,
-                                                      data_key.get()->data());
+    put_prefix(h, chunk_, algorithm_);
+    StreamHeader sh{};
+    cipher_state_ = ChunkCipher::for_writing(algorithm_, data_key.get(), sh);
+    if (cipher_state_ == nullptr) {
+      phase_ = Phase::kFailed;
+      return fail(ErrorCode::kInternal, "encryption of a stored object could not start");
+    }
+    std::memcpy(h.data() + kStreamHeaderAt, sh.data(), sh.size());
     crypto::random_bytes(
         std::as_writable_bytes(std::span(h).subspan(kWrapNonceAt, kWrapNonceBytes)));
     const DataKeyAd ad = data_key_ad(h);
     unsigned long long len = 0;
     ::crypto_aead_xchacha20poly1305_ietf_encrypt(
-        h.data() + kWrappedKeyAt, &len, data_key.get()->data(), crypto::kKeyBytes, ad.data(),
+        h.data() + kWrappedKeyAt, &len, data_key.get().data(), crypto::kKeyBytes, ad.data(),
         ad.size(), nullptr, h.data() + kWrapNonceAt, wrap_key.data());
     plain_.reserve(chunk_);
-    cipher_.resize(chunk_ + kChunkOverheadBytes);
+    // Room for the chunks of one write batch (at least one chunk).
+    const std::size_t sealed = chunk_ + overhead_;
+    cipher_.resize(std::max<std::size_t>(1, kWriteBatchBytes / sealed) * sealed);
     return inner_->write(std::as_bytes(std::span(h)));
   }
 
@@ -153,15 +164,12 @@ class EncryptingBlobWriter final : public BlobWriter {
       // A full chunk is encrypted only once more bytes arrive: the last chunk must be the
       // final one, and it is sealed at publish with the id.
       if (plain_.size() == chunk_) {
-        if (auto s = push(plain_, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE); !s) return s;
+        if (auto s = push(plain_); !s) return s;
         plain_.clear();
       }
       // Large writes skip the copy: whole chunks with more bytes behind them go straight in.
       while (plain_.empty() && bytes.size() > chunk_) {
-        if (auto s = push(bytes.first(chunk_), crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
-            !s) {
-          return s;
-        }
+        if (auto s = push(bytes.first(chunk_)); !s) return s;
         bytes = bytes.subspan(chunk_);
       }
       const std::size_t take = std::min(chunk_ - plain_.size(), bytes.size());
@@ -172,7 +180,10 @@ class EncryptingBlobWriter final : public BlobWriter {
   }
 
   Status finish() override {
-    if (phase_ == Phase::kWriting) phase_ = Phase::kFinished;
+    if (phase_ == Phase::kWriting) {
+      if (auto s = flush(); !s) return s;
+      phase_ = Phase::kFinished;
+    }
     // Between finish and publish only the tail is needed; a batch holds many writers.
     std::vector<std::byte>().swap(cipher_);
     std::vector<std::byte>(plain_.begin(), plain_.end()).swap(plain_);
@@ -191,11 +202,12 @@ class EncryptingBlobWriter final : public BlobWriter {
       return sealed_id_ == id ? Status{} : misuse("writer already published under another id");
     }
     if (phase_ == Phase::kFailed) return misuse("writer failed earlier");
-    const FinalAd ad = final_ad(id);
-    std::vector<std::byte> out(plain_.size() + kChunkOverheadBytes);
-    if (auto s = encrypt(plain_, crypto_secretstream_xchacha20poly1305_TAG_FINAL, ad, out); !s) {
-      return s;
+    if (phase_ != Phase::kFinished) {
+      if (auto s = finish(); !s) return s;
     }
+    const FinalAd ad = final_ad(id);
+    std::vector<std::byte> out(plain_.size() + overhead_);
+    if (auto s = encrypt(plain_, true, ad, out); !s) return s;
     if (auto s = inner_->write(out); !s) {
       phase_ = Phase::kFailed;
       return s;
@@ -207,7 +219,7 @@ class EncryptingBlobWriter final : public BlobWriter {
     phase_ = Phase::kSealed;
     sealed_id_ = id;
     std::vector<std::byte>().swap(plain_);
-    state_.wipe();
+    cipher_state_->wipe();
     return {};
   }
 
@@ -218,35 +230,44 @@ class EncryptingBlobWriter final : public BlobWriter {
 
   Status misuse(const char* what) { return fail(ErrorCode::kInternal, what); }
 
-  Status encrypt(std::span<const std::byte> plain, unsigned char tag,
-                 std::span<const unsigned char> ad, std::span<std::byte> out) {
-    unsigned long long len = 0;
-    if (::crypto_secretstream_xchacha20poly1305_push(
-            state_.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-            reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
-            ad.empty() ? nullptr : ad.data(), ad.size(), tag) != 0 ||
-        len != out.size()) {
+  Status encrypt(std::span<const std::byte> plain, bool final, std::span<const unsigned char> ad,
+                 std::span<std::byte> out) {
+    if (!cipher_state_->seal(plain, final, ad, out)) {
       phase_ = Phase::kFailed;
       return fail(ErrorCode::kInternal, "encryption of a stored object failed");
     }
     return {};
   }
 
-  Status push(std::span<const std::byte> plain, unsigned char tag) {
-    const auto out = std::span(cipher_).first(plain.size() + kChunkOverheadBytes);
-    if (auto s = encrypt(plain, tag, {}, out); !s) return s;
-    if (auto s = inner_->write(out); !s) {
+  // Seals one full, non-final chunk into the write batch; writes the batch when full.
+  Status push(std::span<const std::byte> plain) {
+    const std::size_t n = plain.size() + overhead_;
+    if (pending_ + n > cipher_.size()) {
+      if (auto s = flush(); !s) return s;
+    }
+    if (auto s = encrypt(plain, false, {}, std::span(cipher_).subspan(pending_, n)); !s) return s;
+    pending_ += n;
+    return {};
+  }
+
+  Status flush() {
+    if (pending_ == 0) return {};
+    if (auto s = inner_->write(std::span(cipher_).first(pending_)); !s) {
       phase_ = Phase::kFailed;
       return s;
     }
+    pending_ = 0;
     return {};
   }
 
   std::unique_ptr<BlobWriter> inner_;
-  Wiped<StreamState> state_;  // holds the stream key
+  std::unique_ptr<ChunkCipher> cipher_state_;  // holds the data key
   const std::size_t chunk_;
+  const ChunkAlgorithm algorithm_;
+  const std::size_t overhead_;
   std::vector<std::byte> plain_;   // pending plaintext, at most one chunk
-  std::vector<std::byte> cipher_;  // one encrypted chunk
+  std::vector<std::byte> cipher_;  // sealed chunks not yet written
+  std::size_t pending_ = 0;        // bytes of cipher_ in use
   Phase phase_ = Phase::kWriting;
   BlobId sealed_id_;
 };
@@ -266,29 +287,35 @@ Result<std::size_t> read_exact(BlobReader& r, std::span<std::byte> buf) {
 class EncryptingBlobReader final : public BlobReader {
  public:
   // Buffers are sized for this object: a small one does not cost two whole chunks.
-  EncryptingBlobReader(std::unique_ptr<BlobReader> inner, const BlobId& id, std::size_t chunk_bytes,
+  EncryptingBlobReader(std::unique_ptr<BlobReader> inner, const BlobId& id, const Prefix& prefix,
                        std::uint64_t stored_payload, std::uint64_t plain_size)
       : inner_(std::move(inner)),
         id_(id),
-        chunk_(chunk_bytes),
+        chunk_(prefix.chunk),
+        algorithm_(prefix.algorithm),
+        overhead_(chunk_overhead(prefix.algorithm)),
         final_ad_(final_ad(id)),
         remaining_(stored_payload),
         size_(plain_size),
-        cipher_(buffer(std::min<std::uint64_t>(chunk_bytes + kChunkOverheadBytes, stored_payload))),
-        plain_(buffer(std::min<std::uint64_t>(chunk_bytes, plain_size))) {}
+        cipher_(buffer(std::min<std::uint64_t>(chunk_ + overhead_, stored_payload))),
+        plain_(buffer(std::min<std::uint64_t>(chunk_, plain_size))) {}
 
   // Unwraps the data key from the header and starts the stream; false when the header does
   // not authenticate.
   bool start(const Header& h, const crypto::SecretKey& wrap_key) {
-    Wiped<DataKey> data_key;
+    WipedKey data_key;
     const DataKeyAd ad = data_key_ad(h);
     unsigned long long len = 0;
-    return ::crypto_aead_xchacha20poly1305_ietf_decrypt(
-               data_key.get()->data(), &len, nullptr, h.data() + kWrappedKeyAt, kWrappedKeyBytes,
-               ad.data(), ad.size(), h.data() + kWrapNonceAt, wrap_key.data()) == 0 &&
-           len == crypto::kKeyBytes &&
-           ::crypto_secretstream_xchacha20poly1305_init_pull(
-               state_.get(), h.data() + kStreamHeaderAt, data_key.get()->data()) == 0;
+    if (::crypto_aead_xchacha20poly1305_ietf_decrypt(
+            data_key.get().data(), &len, nullptr, h.data() + kWrappedKeyAt, kWrappedKeyBytes,
+            ad.data(), ad.size(), h.data() + kWrapNonceAt, wrap_key.data()) != 0 ||
+        len != crypto::kKeyBytes) {
+      return false;
+    }
+    StreamHeader sh{};
+    std::memcpy(sh.data(), h.data() + kStreamHeaderAt, sh.size());
+    cipher_state_ = ChunkCipher::for_reading(algorithm_, data_key.get(), sh);
+    return cipher_state_ != nullptr;
   }
 
   Result<std::size_t> read(std::span<std::byte> buf) override {
@@ -318,22 +345,18 @@ class EncryptingBlobReader final : public BlobReader {
   // must be the final one and carry this id; any other chunk must not be final.
   Status next_chunk() {
     const std::size_t len =
-        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_ + kChunkOverheadBytes, remaining_));
-    if (len < kChunkOverheadBytes) return fail(damaged(id_));
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_ + overhead_, remaining_));
+    if (len < overhead_) return fail(damaged(id_));
     auto got = read_exact(*inner_, std::span(cipher_.get(), len));
     if (!got) return fail(got.error());
     if (*got != len) return fail(damaged(id_));  // shorter than its size said: truncated
     remaining_ -= len;
     const bool last = remaining_ == 0;
-    unsigned long long plain_len = 0;
-    unsigned char tag = 0;
-    if (::crypto_secretstream_xchacha20poly1305_pull(
-            state_.get(), reinterpret_cast<unsigned char*>(plain_.get()), &plain_len, &tag,
-            reinterpret_cast<const unsigned char*>(cipher_.get()), len,
-            last ? final_ad_.data() : nullptr, last ? final_ad_.size() : 0) != 0 ||
-        last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
-      return fail(damaged(id_));
-    }
+    const std::optional<std::size_t> plain_len = cipher_state_->open(
+        std::span(cipher_.get(), len), last,
+        last ? std::span<const unsigned char>(final_ad_) : std::span<const unsigned char>(),
+        std::span(plain_.get(), std::min<std::uint64_t>(chunk_, size_)));
+    if (!plain_len) return fail(damaged(id_));
     if (last) {
       // Bytes after the final chunk (the object grew after open) are not ours to return.
       std::array<std::byte, 1> extra{};
@@ -341,17 +364,19 @@ class EncryptingBlobReader final : public BlobReader {
       if (!more) return fail(more.error());
       if (*more != 0) return fail(damaged(id_));
       done_ = true;
-      state_.wipe();
+      cipher_state_->wipe();
     }
     pos_ = 0;
-    avail_ = static_cast<std::size_t>(plain_len);
+    avail_ = *plain_len;
     return {};
   }
 
   std::unique_ptr<BlobReader> inner_;
   const BlobId id_;
-  Wiped<StreamState> state_;  // holds the stream key
+  std::unique_ptr<ChunkCipher> cipher_state_;  // holds the data key
   const std::size_t chunk_;
+  const ChunkAlgorithm algorithm_;
+  const std::size_t overhead_;
   const FinalAd final_ad_;
   std::uint64_t remaining_;  // stored bytes after the header not yet read
   const std::uint64_t size_;
@@ -365,10 +390,11 @@ class EncryptingBlobReader final : public BlobReader {
 
 }  // namespace
 
-std::uint64_t encrypted_size(std::uint64_t plaintext_size, std::size_t chunk_bytes) {
+std::uint64_t encrypted_size(std::uint64_t plaintext_size, std::size_t chunk_bytes,
+                             ChunkAlgorithm algorithm) {
   const std::uint64_t chunks =
       plaintext_size == 0 ? 1 : (plaintext_size + chunk_bytes - 1) / chunk_bytes;
-  return kEncryptedHeaderBytes + plaintext_size + chunks * kChunkOverheadBytes;
+  return kEncryptedHeaderBytes + plaintext_size + chunks * chunk_overhead(algorithm);
 }
 
 Result<std::unique_ptr<EncryptingBlobStore>> EncryptingBlobStore::open(
@@ -378,16 +404,19 @@ Result<std::unique_ptr<EncryptingBlobStore>> EncryptingBlobStore::open(
   if (options.chunk_bytes < kMinChunkBytes || options.chunk_bytes > kMaxChunkBytes) {
     return fail(ErrorCode::kInvalidArgument, "encryption chunk size out of range");
   }
+  if (!chunk_algorithm_of(static_cast<std::uint8_t>(options.algorithm))) {
+    return fail(ErrorCode::kInvalidArgument, "unknown encryption algorithm");
+  }
   auto key = crypto::derive_subkey(master, crypto::SubkeyPurpose::kBlobKeyWrap);
   if (!key) return fail(key.error());
-  return std::unique_ptr<EncryptingBlobStore>(
-      new EncryptingBlobStore(std::move(inner), std::move(*key), options.chunk_bytes));
+  return std::unique_ptr<EncryptingBlobStore>(new EncryptingBlobStore(
+      std::move(inner), std::move(*key), options.chunk_bytes, options.algorithm));
 }
 
 Result<std::unique_ptr<BlobWriter>> EncryptingBlobStore::create() {
   auto inner = inner_->create();
   if (!inner) return fail(inner.error());
-  auto writer = std::make_unique<EncryptingBlobWriter>(std::move(*inner), chunk_bytes_);
+  auto writer = std::make_unique<EncryptingBlobWriter>(std::move(*inner), chunk_bytes_, algorithm_);
   if (auto s = writer->start(wrap_key_); !s) return fail(s.error());
   return std::unique_ptr<BlobWriter>(std::move(writer));
 }
@@ -428,12 +457,13 @@ Result<std::unique_ptr<BlobReader>> EncryptingBlobStore::open(const BlobId& id) 
   auto got = read_exact(**inner, std::as_writable_bytes(std::span(h)));
   if (!got) return fail(got.error());
   if (*got != h.size()) return fail(damaged(id));
-  const std::optional<std::size_t> chunk = parse_prefix(h);
-  if (!chunk) return fail(damaged(id));
-  const std::optional<std::uint64_t> plain = plaintext_size(stored, *chunk);
+  const std::optional<Prefix> prefix = parse_prefix(h);
+  if (!prefix) return fail(damaged(id));
+  const std::optional<std::uint64_t> plain =
+      plaintext_size(stored, prefix->chunk, chunk_overhead(prefix->algorithm));
   if (!plain) return fail(damaged(id));
 
-  auto reader = std::make_unique<EncryptingBlobReader>(std::move(*inner), id, *chunk,
+  auto reader = std::make_unique<EncryptingBlobReader>(std::move(*inner), id, *prefix,
                                                        stored - kEncryptedHeaderBytes, *plain);
   if (!reader->start(h, wrap_key_)) return fail(damaged(id));
   return std::unique_ptr<BlobReader>(std::move(reader));
