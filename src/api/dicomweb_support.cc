@@ -81,12 +81,11 @@ Result<std::shared_ptr<const LoadedInstance>> load_instance(Services& s,
                                                             const index::InstanceRow& row) {
   auto loaded = std::make_shared<LoadedInstance>();
   loaded->row = row;
-  loaded->bytes.reserve(static_cast<std::size_t>(row.size));
-  auto st = s.vault.read_instance(caller, row.sha256, [&](std::span<const std::byte> chunk) {
-    loaded->bytes.insert(loaded->bytes.end(), chunk.begin(), chunk.end());
-    return Status{};
-  });
-  if (!st) return fail(st.error());
+  const auto size = static_cast<std::size_t>(row.size);
+  loaded->storage = std::make_unique_for_overwrite<std::byte[]>(size);
+  const std::span<std::byte> into(loaded->storage.get(), size);
+  if (auto st = s.vault.read_instance_into(caller, row.sha256, into); !st) return fail(st.error());
+  loaded->bytes = into;
   auto ds = dicom::read_elements(loaded->bytes);
   if (!ds) return fail(with_context(ds.error(), "instance " + row.sop_uid.substr(0, 64)));
   loaded->dataset = std::move(*ds);

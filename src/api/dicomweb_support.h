@@ -29,7 +29,8 @@ namespace custos::api {
 // One stored instance in memory and parsed. Bytes first: the dataset points into them.
 struct LoadedInstance {
   index::InstanceRow row;
-  std::vector<std::byte> bytes;
+  std::unique_ptr<std::byte[]> storage;  // filled by the read, never zeroed first
+  std::span<const std::byte> bytes;      // the instance: storage, row.size bytes
   dicom::Dataset dataset;
 };
 

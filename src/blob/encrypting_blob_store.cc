@@ -330,10 +330,17 @@ class EncryptingBlobReader final : public BlobReader {
         continue;
       }
       if (done_) break;
-      if (auto s = next_chunk(); !s) {
-        error_ = s.error();
-        return fail(s.error());
+      // A whole chunk that fits is opened straight into the caller's buffer: no copy.
+      const std::span<std::byte> rest = buf.subspan(out);
+      const bool direct = rest.size() >= next_plain_size();
+      auto n = next_chunk(direct ? rest : std::span(plain_.get(), std::min<std::uint64_t>(chunk_, size_)));
+      if (!n) {
+        error_ = n.error();
+        return fail(n.error());
       }
+      pos_ = 0;
+      avail_ = direct ? 0 : *n;
+      if (direct) out += *n;
     }
     return out;
   }
@@ -341,9 +348,16 @@ class EncryptingBlobReader final : public BlobReader {
   [[nodiscard]] std::uint64_t size() const override { return size_; }
 
  private:
-  // Reads, authenticates and decrypts the next chunk. The chunk that ends the stored object
-  // must be the final one and carry this id; any other chunk must not be final.
-  Status next_chunk() {
+  // Plaintext bytes of the next chunk, from the stored bytes left (0 when malformed).
+  [[nodiscard]] std::size_t next_plain_size() const {
+    const std::uint64_t len = std::min<std::uint64_t>(chunk_ + overhead_, remaining_);
+    return len < overhead_ ? 0 : static_cast<std::size_t>(len - overhead_);
+  }
+
+  // Reads, authenticates and decrypts the next chunk into `dest` and returns its plaintext
+  // size. The chunk that ends the stored object must be the final one and carry this id; any
+  // other chunk must not be final.
+  Result<std::size_t> next_chunk(std::span<std::byte> dest) {
     const std::size_t len =
         static_cast<std::size_t>(std::min<std::uint64_t>(chunk_ + overhead_, remaining_));
     if (len < overhead_) return fail(damaged(id_));
@@ -354,8 +368,7 @@ class EncryptingBlobReader final : public BlobReader {
     const bool last = remaining_ == 0;
     const std::optional<std::size_t> plain_len = cipher_state_->open(
         std::span(cipher_.get(), len), last,
-        last ? std::span<const unsigned char>(final_ad_) : std::span<const unsigned char>(),
-        std::span(plain_.get(), std::min<std::uint64_t>(chunk_, size_)));
+        last ? std::span<const unsigned char>(final_ad_) : std::span<const unsigned char>(), dest);
     if (!plain_len) return fail(damaged(id_));
     if (last) {
       // Bytes after the final chunk (the object grew after open) are not ours to return.
@@ -366,9 +379,7 @@ class EncryptingBlobReader final : public BlobReader {
       done_ = true;
       cipher_state_->wipe();
     }
-    pos_ = 0;
-    avail_ = *plain_len;
-    return {};
+    return *plain_len;
   }
 
   std::unique_ptr<BlobReader> inner_;

@@ -159,6 +159,12 @@ class Vault {
   [[nodiscard]] Result<VerifyReport> verify(const Caller& caller, ProgressObserver* progress);
   [[nodiscard]] Status read_instance(const Caller& caller, const std::string& sha256,
                                      const std::function<Status(std::span<const std::byte>)>& sink);
+  // The whole instance into `out`, which must be exactly as long as the stored instance (the
+  // index row's size), checked like read_instance before it returns. For callers that need
+  // all of it in memory (DICOMweb frames, rendering): no intermediate buffer, no copy.
+  // Errors: those of read_instance; kCorruption when the sizes differ.
+  [[nodiscard]] Status read_instance_into(const Caller& caller, const std::string& sha256,
+                                          std::span<std::byte> out);
 
   [[nodiscard]] Result<std::vector<index::StudyRow>> studies();
   // A patient (by Patient ID), study, series or instance UID. Errors: kNotFound.
@@ -172,12 +178,10 @@ class Vault {
   [[nodiscard]] Result<std::vector<ScanLogEntry>> scan_log();
   [[nodiscard]] Result<VerifyReport> verify(ProgressObserver* progress);
 
-  // Streams the original bytes of one stored instance to `sink`, checking them as it goes:
-  // against the SHA-256 in a plain vault; in an encrypted vault by the authentication of
-  // every chunk, the last one bound to the SHA-256 (the same proof at a third of the cost,
-  // docs/adr/0011-serving-path.md; verify() still re-hashes). Errors: kNotFound,
-  // kCorruption (the bytes do not match: nothing after the mismatch is trusted; the caller
-  // must discard what it received).
+  // Streams the original bytes of one stored instance to `sink`, hashing them as they pass:
+  // the SHA-256 is checked on every read, in an encrypted vault on top of the authentication
+  // of every chunk (docs/adr/0011-serving-path.md). Errors: kNotFound, kCorruption (the
+  // bytes do not match: the caller must discard what it received).
   [[nodiscard]] Status read_instance(const std::string& sha256,
                                      const std::function<Status(std::span<const std::byte>)>& sink);
 

@@ -1,9 +1,12 @@
 // The vault's read operations: listing, show, the scan log, verified reads and verify.
 // Each one leaves an audit entry before it returns data.
+#include <array>
 #include <algorithm>
 #include <map>
 
 #include "vault/vault.h"
+
+#include "base/sha256.h"
 
 namespace custos::vault {
 
@@ -131,6 +134,35 @@ Status Vault::read_instance(const Caller& caller, const std::string& sha256,
                             const std::function<Status(std::span<const std::byte>)>& sink) {
   if (auto s = require(caller, Permission::kRead, "instance.read"); !s) return s;
   return read_instance(sha256, sink);
+}
+
+Status Vault::read_instance_into(const Caller& caller, const std::string& sha256,
+                                 std::span<std::byte> out) {
+  if (auto s = require(caller, Permission::kRead, "instance.read"); !s) return s;
+  blob::BlobId id;
+  if (!from_hex(sha256, id.digest)) {
+    return fail(ErrorCode::kInvalidArgument, "not a SHA-256 digest: " + sha256);
+  }
+  auto reader = blobs_->open(id);
+  if (!reader) return fail(reader.error());
+  const auto mismatch = [&] {
+    return fail(ErrorCode::kCorruption,
+                "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
+  };
+  if ((*reader)->size() != out.size()) return mismatch();
+  std::size_t got = 0;
+  std::array<std::byte, 1> extra{};
+  for (;;) {
+    // The last read asks for one byte more than the size: the object must end there.
+    const std::span<std::byte> into = got < out.size() ? out.subspan(got) : std::span(extra);
+    auto n = (*reader)->read(into);
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    if (got >= out.size()) return mismatch();
+    got += *n;
+  }
+  if (got != out.size() || sha256_of(out) != id.digest) return mismatch();
+  return {};
 }
 
 Status Vault::read_instance(const std::string& sha256,
