@@ -18,7 +18,7 @@ import {
 } from '@cornerstonejs/tools';
 import { engine, ENGINE_ID, initCornerstone } from './cornerstone';
 import { seriesUrl, sopIndex, TAG, text, type LoadedSeries } from './series';
-import { loadSeriesInBulk } from './bulk';
+import { loadSeriesInBulk, primeFrame } from './bulk';
 import { formatDate, formatName } from '../lib/dicom';
 import { formatWindow, fromVoiRange } from '../lib/presets';
 import { formatLength, formatRegionStats } from '../lib/measure';
@@ -271,8 +271,16 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     const bulk = new AbortController();
     const start = Math.floor(series.imageIds.length / 2);
     setLoaded(0);
-    vp.setStack(series.imageIds, series.multiFrame ? 0 : start)
+    // The first image may have been fetched by the page already (prefetch.ts).
+    let forgetFirst: () => void = () => undefined;
+    const open = async () => {
+      forgetFirst = await primeFrame(series.imageIds[series.multiFrame ? 0 : start]);
+      if (!bulk.signal.aborted) await vp.setStack(series.imageIds, series.multiFrame ? 0 : start);
+      forgetFirst();
+    };
+    open()
       .then(() => {
+        if (bulk.signal.aborted) return;
         vp.render();
         update();
         // The whole stack is fetched, nearest to the shown image first; images already in
@@ -314,6 +322,7 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_MODIFIED, refreshMeasurements);
       eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_REMOVED, refreshMeasurements);
       bulk.abort();
+      forgetFirst();
       imageLoadPoolManager.clearRequestStack(Enums.RequestType.Prefetch);
       if (frame) cancelAnimationFrame(frame);
     };

@@ -11,6 +11,7 @@
 import { cache, imageLoader, metaData } from '@cornerstonejs/core';
 import dicomParser from 'dicom-parser';
 import { boundaryOf, MultipartReader } from '../lib/multipart';
+import { take, type FetchedFrame } from '../prefetch';
 
 const COMPRESSED_FRAME_DATA = 'compressedFrameData';
 const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
@@ -101,4 +102,30 @@ export async function loadSeriesInBulk(url: string, opts: BulkOptions): Promise<
   }
   await Promise.allSettled(loads);
   return missing;
+}
+
+/**
+ * Hands the frame the page prefetched for imageId (see prefetch.ts), if any, to the image
+ * loader's registry, so that showing it needs no request. Returns a function that forgets
+ * it (call once the image is loaded or the view is gone).
+ */
+export async function primeFrame(imageId: string): Promise<() => void> {
+  const none = () => undefined;
+  const path = imageId.replace(/^wadors:/, '').replace(location.origin, '');
+  const early = take<FetchedFrame>(path);
+  if (!early) return none;
+  try {
+    const got = await early;
+    const boundary = boundaryOf(got.contentType);
+    if (!boundary) return none;
+    const reader = new MultipartReader(boundary);
+    const [part] = reader.push(new Uint8Array(got.body));
+    const ts = /transfer-syntax=([0-9.]+)/.exec(part?.headers['content-type'] ?? '')?.[1];
+    if (!part || !ts || !reader.done) return none;
+    provide();
+    frames.set(imageId, { pixelData: part.body, transferSyntaxUid: ts });
+    return () => frames.delete(imageId);
+  } catch {
+    return none;
+  }
 }

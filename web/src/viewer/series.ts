@@ -4,7 +4,9 @@ import { api as dwc } from 'dicomweb-client';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { seriesMetadataUrl, take } from '../prefetch';
 
-export type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
+import { orderInstances, type DicomJson } from '../lib/series';
+
+export { slicePosition, type DicomJson } from '../lib/series';
 
 export const TAG = {
   PatientName: '00100010',
@@ -65,19 +67,6 @@ export function client() {
   return new dwc.DICOMwebClient({ url: location.origin + ROOT, singlepart: false } as ConstructorParameters<typeof dwc.DICOMwebClient>[0]);
 }
 
-function normalOf(meta: DicomJson): number[] | null {
-  const o = values(meta, TAG.ImageOrientationPatient).map(Number);
-  if (o.length !== 6 || o.some((x) => !Number.isFinite(x))) return null;
-  return [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
-}
-
-export function slicePosition(meta: DicomJson): number | null {
-  const n = normalOf(meta);
-  const p = values(meta, TAG.ImagePositionPatient).map(Number);
-  if (!n || p.length !== 3 || p.some((x) => !Number.isFinite(x))) return null;
-  return p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
-}
-
 export function seriesUrl(studyUid: string, seriesUid: string): string {
   return `${location.origin}${ROOT}/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}`;
 }
@@ -98,9 +87,7 @@ export async function loadSeries(studyUid: string, seriesUid: string): Promise<L
     client().retrieveSeriesMetadata({ studyInstanceUID: studyUid, seriesInstanceUID: seriesUid } as Parameters<ReturnType<typeof client>['retrieveSeriesMetadata']>[0]) as Promise<DicomJson[]>;
   const early = take<DicomJson[]>(seriesMetadataUrl(studyUid, seriesUid));
   const metas = await (early ? early.catch(retrieve) : retrieve());
-  const withPos = metas.map((m) => ({ m, pos: slicePosition(m), num: Number(value(m, TAG.InstanceNumber) ?? 0) }));
-  const allPos = withPos.every((x) => x.pos !== null);
-  withPos.sort((a, b) => (allPos ? a.pos! - b.pos! : a.num - b.num));
+  const withPos = orderInstances(metas).map(({ meta, pos }) => ({ m: meta, pos }));
   const imageIds: string[] = [];
   const metaOf = new Map<string, DicomJson>();
   const positionOf = new Map<string, number>();
