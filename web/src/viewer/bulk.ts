@@ -22,6 +22,8 @@ interface FrameData {
 }
 
 const frames = new Map<string, FrameData>();
+/** Instances handed to the decoders and not yet decoded, at most. */
+const MAX_IN_FLIGHT = 32;
 let providing = false;
 
 function provide(): void {
@@ -59,6 +61,7 @@ export async function loadSeriesInBulk(url: string, opts: BulkOptions): Promise<
   const missing = new Set(opts.idOfSop.values());
   provide();
   const loads: Promise<unknown>[] = [];
+  const inFlight = new Set<Promise<unknown>>();
   try {
     const res = await fetch(url, {
       headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
@@ -87,14 +90,20 @@ export async function loadSeriesInBulk(url: string, opts: BulkOptions): Promise<
           continue;
         }
         frames.set(id, got.data);
-        loads.push(
-          imageLoader
-            .loadAndCacheImage(id)
-            .then(() => opts.onLoaded(id))
-            .catch(() => missing.add(id))
-            .finally(() => frames.delete(id)),
-        );
+        const load: Promise<unknown> = imageLoader
+          .loadAndCacheImage(id)
+          .then(() => opts.onLoaded(id))
+          .catch(() => missing.add(id))
+          .finally(() => {
+            frames.delete(id);
+            inFlight.delete(load);
+          });
+        inFlight.add(load);
+        loads.push(load);
       }
+      // Back-pressure: the stream waits while the decoders are behind, so a long series is
+      // never held undecoded in memory as a whole.
+      while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     }
     if (!parts.done) reader.cancel().catch(() => undefined);
   } catch {
