@@ -6,6 +6,7 @@
 #include "api/dicomweb_routes.h"
 #include "api/dicomweb_support.h"
 #include "api/guard.h"
+#include "api/read_ahead.h"
 #include "api/respond.h"
 #include "dicomweb/dataset_json.h"
 #include "dicomweb/frames.h"
@@ -82,6 +83,10 @@ bool accepts_uncompressed(const std::vector<dicomweb::MediaRange>& accept) {
   return false;
 }
 
+// Instances read ahead of a multi-instance answer: a few CT slices, a bounded share of the
+// server's memory (issue 5: under 100 MB in all).
+constexpr std::size_t kReadAheadBytes = std::size_t{8} << 20;
+
 }  // namespace
 
 void wado_retrieve(Services& s, http::Request& r, http::ResponseWriter& w) {
@@ -99,19 +104,31 @@ void wado_retrieve(Services& s, http::Request& r, http::ResponseWriter& w) {
   }
   s.reads.note(who->caller, "dicomweb.retrieve", uids_of(*rows));
   http::MultipartWriter out(w, "related", {{"type", "application/dicom"}});
-  if (!out.begin()) return;
-  if (w.head_only()) return (void)out.end();
+  std::vector<http::MultipartWriter::PartShape> parts;
   for (std::size_t i = 0; i < rows->size(); ++i) {
-    const auto& row = (*rows)[i];
-    if (!out.begin_part({{"Content-Type", choices[i].part_content_type},
-                         {"Content-Length", std::to_string(row.size)}})) {
+    parts.push_back({{{"Content-Type", choices[i].part_content_type},
+                      {"Content-Length", std::to_string((*rows)[i].size)}},
+                     (*rows)[i].size});
+  }
+  // The length is known before any byte is read: a client reads one body of that size
+  // instead of decoding chunks, and a cut-off answer is one the client cannot miss.
+  if (!out.begin(out.encoded_length(parts))) return;
+  if (w.head_only()) return (void)out.end();
+  // Every instance is read whole and checked before its part starts; the next ones are
+  // read meanwhile (read_ahead.h). A damaged instance: the response stops short of its
+  // length, so the client cannot take a partial file for the original.
+  ReadAhead ahead(s.vault, who->caller, *rows, kReadAheadBytes);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    auto inst = ahead.next();
+    if (!inst) return;
+    if (!out.begin_part(parts[i].headers)) return;
+    if (inst->streamed) {
+      auto st = s.vault.read_instance(who->caller, (*rows)[i].sha256,
+                                      [&](std::span<const std::byte> c) { return out.write(c); });
+      if (!st) return;
+    } else if (!out.write(inst->bytes)) {
       return;
     }
-    auto st = s.vault.read_instance(who->caller, row.sha256,
-                                    [&](std::span<const std::byte> chunk) { return out.write(chunk); });
-    // A damaged instance part way: cut the response off without its closing boundary, so
-    // the client cannot take a partial file for the original.
-    if (!st) return;
   }
   (void)out.end();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -85,8 +86,16 @@ class MultipartWriter {
                            std::vector<std::pair<std::string, std::string>> params = {});
   const std::string& boundary() const { return boundary_; }
   std::string content_type() const;
-  // Sets Content-Type and starts the response (status from the ResponseWriter, 200 default).
-  [[nodiscard]] Status begin();
+  // Sets Content-Type and starts the response (status from the ResponseWriter, 200 default),
+  // chunked; or, given the body's exact length (encoded_length), with a Content-Length.
+  [[nodiscard]] Status begin(std::optional<std::uint64_t> length = std::nullopt);
+  // The length of the whole body this writer produces for parts with these headers and
+  // bodies of these sizes, written in this order, and end().
+  struct PartShape {
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::uint64_t body_bytes = 0;
+  };
+  [[nodiscard]] std::uint64_t encoded_length(const std::vector<PartShape>& parts) const;
   [[nodiscard]] Status begin_part(const std::vector<std::pair<std::string, std::string>>& headers);
   [[nodiscard]] Status write(std::span<const std::byte> data);
   [[nodiscard]] Status write(std::string_view data);

@@ -27,9 +27,24 @@ std::string MultipartWriter::content_type() const {
   return out;
 }
 
-Status MultipartWriter::begin() {
+Status MultipartWriter::begin(std::optional<std::uint64_t> length) {
   out_.set_header("Content-Type", content_type());
+  if (length) out_.set_content_length(*length);
   return out_.begin();
+}
+
+std::uint64_t MultipartWriter::encoded_length(const std::vector<PartShape>& parts) const {
+  // Mirrors begin_part and end: "--" or "\r\n--", the boundary, "\r\n", one "k: v\r\n" per
+  // header, "\r\n", the body; at the end the delimiter with "--\r\n".
+  std::uint64_t n = 0;
+  bool first = true;
+  for (const auto& part : parts) {
+    n += (first ? 2 : 4) + boundary_.size() + 2;
+    for (const auto& [k, v] : part.headers) n += k.size() + 2 + v.size() + 2;
+    n += 2 + part.body_bytes;
+    first = false;
+  }
+  return n + (first ? 2 : 4) + boundary_.size() + 4;
 }
 
 Status MultipartWriter::begin_part(const std::vector<std::pair<std::string, std::string>>& headers) {

@@ -99,5 +99,53 @@ TEST(MultipartServer, UploadParsedWhileStreamingAndDownloadRoundTrips) {
   (*server)->stop(std::chrono::milliseconds(100));
 }
 
+TEST(MultipartServer, KnownLengthBodyMatchesItsContentLengthForAnyNumberOfParts) {
+  Router router;
+  router.add(Method::kGet, "/wado/{n}", [](Request& r, ResponseWriter& w) {
+    const int n = std::stoi(std::string(r.param("n")));
+    MultipartWriter out(w, "related", {{"type", "application/dicom"}});
+    std::vector<MultipartWriter::PartShape> shapes;
+    for (int i = 0; i < n; ++i) {
+      shapes.push_back({{{"Content-Type", "application/dicom"},
+                         {"Content-Length", std::to_string(70000 * i + 1)}},
+                        static_cast<std::uint64_t>(70000 * i + 1)});
+    }
+    if (!out.begin(out.encoded_length(shapes))) return;
+    for (int i = 0; i < n; ++i) {
+      if (!out.begin_part(shapes[static_cast<std::size_t>(i)].headers)) return;
+      if (!out.write(std::string(70000 * static_cast<std::size_t>(i) + 1, 'a'))) return;
+    }
+    (void)out.end();
+  });
+  ServerOptions o;
+  o.port = 0;
+  o.access_log = nullptr;
+  auto server = Server::start(o, std::move(router));
+  ASSERT_TRUE(server) << server.error().message;
+  for (const int n : {0, 1, 3}) {
+    auto d = test::fetch((*server)->port(), "GET", "/wado/" + std::to_string(n));
+    ASSERT_TRUE(d.ok) << d.error;
+    EXPECT_EQ(d.status, 200);
+    // Sent with a length, not chunked, and the length is the body's.
+    EXPECT_EQ(d.header("transfer-encoding"), "") << n;
+    EXPECT_EQ(d.header("content-length"), std::to_string(d.body.size())) << n;
+    auto type = parse_media_type(d.header("content-type"));
+    ASSERT_TRUE(type);
+    auto boundary = MultipartParser::boundary_of(*type);
+    ASSERT_TRUE(boundary);
+    std::size_t parts = 0;
+    auto parser = MultipartParser::create(*boundary, {[&](const PartHeaders&) {
+                                                        ++parts;
+                                                        return Status{};
+                                                      },
+                                                      {},
+                                                      {}});
+    ASSERT_TRUE(parser->feed(d.body));
+    EXPECT_TRUE(parser->finish()) << n;
+    EXPECT_EQ(parts, static_cast<std::size_t>(n));
+  }
+  (*server)->stop(std::chrono::milliseconds(100));
+}
+
 }  // namespace
 }  // namespace custos::http
