@@ -222,8 +222,7 @@ void wado_frames(Services& s, http::Request& r, http::ResponseWriter& w) {
              : choice->part_content_type;
   const std::string type = part_type.substr(0, part_type.find(';'));
   http::MultipartWriter out(w, "related", {{"type", type}});
-  if (!out.begin()) return;
-  if (w.head_only()) return (void)out.end();
+  std::vector<http::MultipartWriter::PartShape> parts;
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     std::uint64_t length = 0;
     if (decode) {
@@ -231,11 +230,15 @@ void wado_frames(Services& s, http::Request& r, http::ResponseWriter& w) {
     } else {
       for (const auto& range : ranges[i]) length += range.length;
     }
-    if (!out.begin_part({{"Content-Type", part_type},
-                         {"Content-Length", std::to_string(length)},
-                         {"Content-Location", std::string(r.path())}})) {
-      return;
-    }
+    parts.push_back({{{"Content-Type", part_type},
+                      {"Content-Length", std::to_string(length)},
+                      {"Content-Location", std::string(r.path())}},
+                     length});
+  }
+  if (!out.begin(out.encoded_length(parts))) return;
+  if (w.head_only()) return (void)out.end();
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (!out.begin_part(parts[i].headers)) return;
     if (decode) {
       if (!out.write(std::string_view(decoded[i]))) return;
     } else {
