@@ -271,14 +271,20 @@ export function StackView({ viewportId, series, tool, label, onViewport, onIndex
     const bulk = new AbortController();
     const start = Math.floor(series.imageIds.length / 2);
     setLoaded(0);
-    // The first image may have been fetched by the page already (prefetch.ts).
+    // The first image may have been fetched by the page already (prefetch.ts). Without one,
+    // the stack is set in this very effect: the compare view reads both stacks' indices in
+    // its own effect, right after this one.
     let forgetFirst: () => void = () => undefined;
-    const open = async () => {
-      forgetFirst = await primeFrame(series.imageIds[series.multiFrame ? 0 : start]);
-      if (!bulk.signal.aborted) await vp.setStack(series.imageIds, series.multiFrame ? 0 : start);
-      forgetFirst();
-    };
-    open()
+    const setStack = () => vp.setStack(series.imageIds, series.multiFrame ? 0 : start);
+    const primed = primeFrame(series.imageIds[series.multiFrame ? 0 : start]);
+    const opened = primed
+      ? primed.then(async (forget) => {
+          forgetFirst = forget;
+          if (!bulk.signal.aborted) await setStack();
+          forget();
+        })
+      : setStack();
+    opened
       .then(() => {
         if (bulk.signal.aborted) return;
         vp.render();

@@ -116,13 +116,17 @@ export async function loadSeriesInBulk(url: string, opts: BulkOptions): Promise<
 /**
  * Hands the frame the page prefetched for imageId (see prefetch.ts), if any, to the image
  * loader's registry, so that showing it needs no request. Returns a function that forgets
- * it (call once the image is loaded or the view is gone).
+ * it (call once the image is loaded or the view is gone); null, synchronously, when nothing
+ * was prefetched for it.
  */
-export async function primeFrame(imageId: string): Promise<() => void> {
-  const none = () => undefined;
+export function primeFrame(imageId: string): Promise<() => void> | null {
   const path = imageId.replace(/^wadors:/, '').replace(location.origin, '');
   const early = take<FetchedFrame>(path);
-  if (!early) return none;
+  return early ? prime(imageId, early) : null;
+}
+
+async function prime(imageId: string, early: Promise<FetchedFrame>): Promise<() => void> {
+  const none = () => undefined;
   try {
     const got = await early;
     const boundary = boundaryOf(got.contentType);

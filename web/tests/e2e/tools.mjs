@@ -215,6 +215,21 @@ export function touchScenarios(page, E, browser) {
           .catch(() => assert(false, `a finger dragged up left the slice at ${i1 + 1}`));
         const i2 = await phone.evaluate(() => window.custosViewers.main.index());
         assert(Math.sign(i2 - i1) === -Math.sign(i1 - i0), `down went ${i0}→${i1}, up went ${i1}→${i2}`);
+        // Two fingers set the window instead.
+        await phone.waitForTimeout(300);
+        const i3 = await phone.evaluate(() => window.custosViewers.main.index());
+        const y = box.y + box.height / 2;
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x - 40, y, id: 1 }, { x: x + 40, y, id: 2 }] });
+        for (let k = 1; k <= 12; k++) {
+          await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x - 40 + 8 * k, y: y + 5 * k, id: 1 }, { x: x + 40 + 8 * k, y: y + 5 * k, id: 2 }] });
+          await phone.waitForTimeout(16);
+        }
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+        await phone.waitForFunction((w) => document.querySelector('[data-testid=window-main]').textContent !== w, w0, { timeout: 5000 })
+          .catch(() => assert(false, `two fingers left the window at ${w0}`));
+        const i4 = await phone.evaluate(() => window.custosViewers.main.index());
+        assert(i4 === i3, `two fingers moved the slice ${i3}→${i4}`);
+        await shot(phone, '23-viewer-phone-two-fingers');
         const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert(overflow <= 0, `the viewer is ${overflow}px wider than a phone screen`);
         return { touch_slices: [i0, i1, i2] };
