@@ -151,9 +151,6 @@ class EncryptingBlobWriter final : public BlobWriter {
         h.data() + kWrappedKeyAt, &len, data_key.get().data(), crypto::kKeyBytes, ad.data(),
         ad.size(), nullptr, h.data() + kWrapNonceAt, wrap_key.data());
     plain_.reserve(chunk_);
-    // Room for the chunks of one write batch (at least one chunk).
-    const std::size_t sealed = chunk_ + overhead_;
-    cipher_.resize(std::max<std::size_t>(1, kWriteBatchBytes / sealed) * sealed);
     return inner_->write(std::as_bytes(std::span(h)));
   }
 
@@ -185,7 +182,8 @@ class EncryptingBlobWriter final : public BlobWriter {
       phase_ = Phase::kFinished;
     }
     // Between finish and publish only the tail is needed; a batch holds many writers.
-    std::vector<std::byte>().swap(cipher_);
+    cipher_.reset();
+    cipher_bytes_ = 0;
     std::vector<std::byte>(plain_.begin(), plain_.end()).swap(plain_);
     return {};
   }
@@ -206,7 +204,9 @@ class EncryptingBlobWriter final : public BlobWriter {
       if (auto s = finish(); !s) return s;
     }
     const FinalAd ad = final_ad(id);
-    std::vector<std::byte> out(plain_.size() + overhead_);
+    const std::size_t n = plain_.size() + overhead_;
+    const std::unique_ptr<std::byte[]> sealed = buffer(n);
+    const std::span<std::byte> out(sealed.get(), n);
     if (auto s = encrypt(plain_, true, ad, out); !s) return s;
     if (auto s = inner_->write(out); !s) {
       phase_ = Phase::kFailed;
@@ -242,17 +242,23 @@ class EncryptingBlobWriter final : public BlobWriter {
   // Seals one full, non-final chunk into the write batch; writes the batch when full.
   Status push(std::span<const std::byte> plain) {
     const std::size_t n = plain.size() + overhead_;
-    if (pending_ + n > cipher_.size()) {
+    if (cipher_ == nullptr) {
+      // Room for the chunks of one write batch (at least one chunk), made only for objects
+      // of more than one chunk and never zero-filled: most objects are small.
+      cipher_bytes_ = std::max<std::size_t>(1, kWriteBatchBytes / n) * n;
+      cipher_ = buffer(cipher_bytes_);
+    }
+    if (pending_ + n > cipher_bytes_) {
       if (auto s = flush(); !s) return s;
     }
-    if (auto s = encrypt(plain, false, {}, std::span(cipher_).subspan(pending_, n)); !s) return s;
+    if (auto s = encrypt(plain, false, {}, std::span(cipher_.get() + pending_, n)); !s) return s;
     pending_ += n;
     return {};
   }
 
   Status flush() {
     if (pending_ == 0) return {};
-    if (auto s = inner_->write(std::span(cipher_).first(pending_)); !s) {
+    if (auto s = inner_->write(std::span(cipher_.get(), pending_)); !s) {
       phase_ = Phase::kFailed;
       return s;
     }
@@ -266,8 +272,9 @@ class EncryptingBlobWriter final : public BlobWriter {
   const ChunkAlgorithm algorithm_;
   const std::size_t overhead_;
   std::vector<std::byte> plain_;   // pending plaintext, at most one chunk
-  std::vector<std::byte> cipher_;  // sealed chunks not yet written
-  std::size_t pending_ = 0;        // bytes of cipher_ in use
+  std::unique_ptr<std::byte[]> cipher_;  // sealed chunks not yet written
+  std::size_t cipher_bytes_ = 0;         // its size
+  std::size_t pending_ = 0;              // bytes of cipher_ in use
   Phase phase_ = Phase::kWriting;
   BlobId sealed_id_;
 };
