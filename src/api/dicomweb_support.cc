@@ -78,13 +78,16 @@ Result<std::vector<index::InstanceRow>> instances_at(Services& s, const vault::C
 
 Result<std::shared_ptr<const LoadedInstance>> load_instance(Services& s,
                                                             const vault::Caller& caller,
-                                                            const index::InstanceRow& row) {
+                                                            const index::InstanceRow& row,
+                                                            vault::Vault::ContentCheck check) {
   auto loaded = std::make_shared<LoadedInstance>();
   loaded->row = row;
   const auto size = static_cast<std::size_t>(row.size);
   loaded->storage = std::make_unique_for_overwrite<std::byte[]>(size);
   const std::span<std::byte> into(loaded->storage.get(), size);
-  if (auto st = s.vault.read_instance_into(caller, row.sha256, into); !st) return fail(st.error());
+  if (auto st = s.vault.read_instance_into(caller, row.sha256, into, check); !st) {
+    return fail(st.error());
+  }
   loaded->bytes = into;
   auto ds = dicom::read_elements(loaded->bytes);
   if (!ds) return fail(with_context(ds.error(), "instance " + row.sop_uid.substr(0, 64)));

@@ -44,8 +44,11 @@ struct LoadedInstance {
 
 // Reads the whole instance (SHA-256 checked) and parses it. Errors: the vault's
 // (kCorruption for damaged bytes), the element reader's (kRejected, kUnsupported).
+// With ContentCheck::kByCaller the SHA-256 is the caller's to check (Vault::check_content)
+// before the bytes count as the original: parsed, not trusted.
 [[nodiscard]] Result<std::shared_ptr<const LoadedInstance>> load_instance(
-    Services& s, const vault::Caller& caller, const index::InstanceRow& row);
+    Services& s, const vault::Caller& caller, const index::InstanceRow& row,
+    vault::Vault::ContentCheck check = vault::Vault::ContentCheck::kBeforeReturn);
 
 // The renderer's view of an image's attributes.
 [[nodiscard]] render::PixelDescription pixel_description(const dicomweb::ImageAttributes& a);

@@ -162,9 +162,18 @@ class Vault {
   // The whole instance into `out`, which must be exactly as long as the stored instance (the
   // index row's size), checked like read_instance before it returns. For callers that need
   // all of it in memory (DICOMweb frames, rendering): no intermediate buffer, no copy.
-  // Errors: those of read_instance; kCorruption when the sizes differ.
+  // With ContentCheck::kByCaller the SHA-256 is left to the caller, who must run
+  // check_content on the bytes and treat them as damaged unless it succeeds (a server can
+  // then hash while it sends, and cut the answer off on a mismatch; an encrypted vault's
+  // chunks are authenticated either way). Errors: those of read_instance; kCorruption when
+  // the sizes differ.
+  enum class ContentCheck { kBeforeReturn, kByCaller };
   [[nodiscard]] Status read_instance_into(const Caller& caller, const std::string& sha256,
-                                          std::span<std::byte> out);
+                                          std::span<std::byte> out,
+                                          ContentCheck check = ContentCheck::kBeforeReturn);
+  // kCorruption unless `bytes` hash to `sha256` (hex), naming the stored object.
+  [[nodiscard]] static Status check_content(const std::string& sha256,
+                                            std::span<const std::byte> bytes);
 
   [[nodiscard]] Result<std::vector<index::StudyRow>> studies();
   // A patient (by Patient ID), study, series or instance UID. Errors: kNotFound.

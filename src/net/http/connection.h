@@ -4,6 +4,7 @@
 // Internal to the module; the template covers plain TCP and TLS.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -96,6 +97,30 @@ class Connection : public ConnectionBase,
     return r ? Status{} : fail(r.error());
   }
 
+  Status write_body_while(std::span<const std::byte> data,
+                          const std::function<Status()>& alongside) override {
+    if (head_ || !has_body_) return alongside();
+    bytes_out_ += data.size();
+    auto pending = start_on_strand([this, data](auto done) {
+      auto cb = [done = std::move(done)](beast::error_code ec, std::size_t n) {
+        ec ? done(fail(io_error(ec, "writing the response"))) : done(n);
+      };
+      expire(core_.options.body_timeout);
+      if (chunked_) {
+        asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data.data(), data.size())), std::move(cb));
+      } else {
+        asio::async_write(stream_, asio::buffer(data.data(), data.size()), std::move(cb));
+      }
+    });
+    const Status checked = alongside();
+    const auto written = pending.get();  // `data` must outlive the write: wait for it
+    if (!written) {
+      close_after_ = true;
+      return fail(written.error());
+    }
+    return checked;
+  }
+
   Status finish_body() override {
     if (!chunked_ || head_) {
       response_complete_ = true;
@@ -136,6 +161,19 @@ class Connection : public ConnectionBase,
       init(Done([promise](Result<std::size_t> r) { promise->set_value(std::move(r)); }));
     });
     return future.get();
+  }
+
+  // Like on_strand, without waiting: `init` is moved to the strand; the caller must get()
+  // the future before anything `init` refers to goes away.
+  template <class Init>
+  std::future<Result<std::size_t>> start_on_strand(Init init) {
+    auto promise = std::make_shared<std::promise<Result<std::size_t>>>();
+    auto future = promise->get_future();
+    asio::post(stream_.get_executor(),
+               [promise, init = std::move(init), self = this->shared_from_this()]() mutable {
+                 init(Done([promise](Result<std::size_t> r) { promise->set_value(std::move(r)); }));
+               });
+    return future;
   }
 
   void do_read(std::span<std::byte> out, Done done) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +31,10 @@ class Exchange {
                             std::optional<std::uint64_t> content_length) = 0;
   // Body bytes, framed as the head said (a chunk when chunked). Not called for HEAD.
   virtual Status write_body(std::span<const std::byte> data) = 0;
+  // write_body, with `alongside` run on the calling thread while the I/O thread writes.
+  // Returns the write's error, else alongside's.
+  virtual Status write_body_while(std::span<const std::byte> data,
+                                  const std::function<Status()>& alongside) = 0;
   // Ends the body (the last chunk when chunked).
   virtual Status finish_body() = 0;
   // The connection must close after this response (set before write_head to announce it).

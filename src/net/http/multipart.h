@@ -99,6 +99,12 @@ class MultipartWriter {
   [[nodiscard]] Status begin_part(const std::vector<std::pair<std::string, std::string>>& headers);
   [[nodiscard]] Status write(std::span<const std::byte> data);
   [[nodiscard]] Status write(std::string_view data);
+  // ResponseWriter::write_while: `check` runs while `data` goes out; its failure cuts the
+  // response off.
+  [[nodiscard]] Status write_while(std::span<const std::byte> data,
+                                   const std::function<Status()>& check) {
+    return out_.write_while(data, check);
+  }
   // The closing delimiter, then ResponseWriter::end.
   [[nodiscard]] Status end();
 

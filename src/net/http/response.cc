@@ -72,7 +72,7 @@ Status ResponseWriter::write(std::span<const std::byte> data) {
   if (!started_) {
     if (auto s = begin(); !s) return s;
   }
-  if (ended_) return fail(ErrorCode::kInvalidArgument, "response already ended");
+  if (ended_ || cut_) return fail(ErrorCode::kInvalidArgument, "response already ended");
   if (content_length_ && bytes_out_ + data.size() > *content_length_) {
     exchange_->force_close();
     return fail(ErrorCode::kInvalidArgument, "more body bytes than the Content-Length");
@@ -89,6 +89,30 @@ Status ResponseWriter::write(std::span<const std::byte> data) {
   return {};
 }
 
+Status ResponseWriter::write_while(std::span<const std::byte> data,
+                                   const std::function<Status()>& check) {
+  if (!started_) {
+    if (auto s = begin(); !s) return s;
+  }
+  if (ended_ || cut_) return fail(ErrorCode::kInvalidArgument, "response already ended");
+  if (content_length_ && bytes_out_ + data.size() > *content_length_) {
+    exchange_->force_close();
+    return fail(ErrorCode::kInvalidArgument, "more body bytes than the Content-Length");
+  }
+  bytes_out_ += data.size();
+  Status s;
+  if (head_only_ || data.empty()) {
+    s = check();
+  } else if (s = flush(); s) {
+    s = exchange_->write_body_while(data, check);
+  }
+  if (!s) {
+    exchange_->force_close();
+    cut_ = true;  // nothing may complete this response now
+  }
+  return s;
+}
+
 Status ResponseWriter::flush() {
   if (pending_.empty()) return {};
   const auto s = exchange_->write_body(
@@ -98,6 +122,7 @@ Status ResponseWriter::flush() {
 }
 
 Status ResponseWriter::end() {
+  if (cut_) return fail(ErrorCode::kIoError, "the response was cut off");
   if (!started_) {
     if (auto s = begin(); !s) return s;
   }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,6 +45,13 @@ class ResponseWriter {
   [[nodiscard]] Status begin();
   [[nodiscard]] Status write(std::span<const std::byte> data);
   [[nodiscard]] Status write(std::string_view data);
+  // write(data), with `check` run on this thread while the bytes go out: for a check of
+  // what is being sent (a hash) that need not delay it. When `check` fails the response is
+  // cut off where it stands (the connection closes; end() will not complete it), so a
+  // client never receives a complete answer holding bytes that failed; its error is
+  // returned. A failed write's error comes first.
+  [[nodiscard]] Status write_while(std::span<const std::byte> data,
+                                   const std::function<Status()>& check);
   [[nodiscard]] Status end();
   // JSON {"error":{"code":...,"message":...}} with this status.
   [[nodiscard]] Status error(int status, std::string_view code, std::string_view message);
@@ -68,6 +76,7 @@ class ResponseWriter {
   std::string misuse_;  // first misuse seen, reported by begin()
   std::string pending_;  // small writes are gathered up to kFlushBytes
   bool started_ = false, ended_ = false;
+  bool cut_ = false;  // write_while's check failed: the answer stays incomplete
   std::uint64_t bytes_out_ = 0;
 };
 
