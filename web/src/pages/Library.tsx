@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, query } from '../api';
+import { useSession } from '../session';
 import { bodyPartWords, dicomDate, formatDate, modalityWords, plural } from '../lib/dicom';
 import { describeSuggestion, groupByPerson, groupByYear, type LinkPatient, type PersonLinks, type Study } from '../lib/timeline';
 
@@ -12,6 +13,8 @@ interface StudyList {
 const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'MG', 'PT', 'NM', 'XA', 'OT'];
 
 export function Library() {
+  // Only the owner may link or split persons (the server refuses anyone else too).
+  const canLink = useSession().session?.role === 'owner';
   const [q, setQ] = useState('');
   const [modality, setModality] = useState('');
   const [from, setFrom] = useState('');
@@ -98,12 +101,18 @@ export function Library() {
             <p>
               {l.name}{l.birthDate ? ` (born ${formatDate(l.birthDate)})` : ''} has records under {l.patientIds.length} patient IDs ({l.patientIds.join(', ')}): probably the same person at different hospitals.
             </p>
-            <button type="button" className="primary" data-testid="link-confirm" onClick={() => changeLink('/api/v1/person-links', 'POST', g.patients)}>
-              Same person
-            </button>{' '}
-            <button type="button" data-testid="link-dismiss" onClick={() => changeLink('/api/v1/person-links/dismissals', 'POST', g.patients)}>
-              Not the same
-            </button>
+            {canLink ? (
+              <>
+                <button type="button" className="primary" data-testid="link-confirm" onClick={() => changeLink('/api/v1/person-links', 'POST', g.patients)}>
+                  Same person
+                </button>{' '}
+                <button type="button" data-testid="link-dismiss" onClick={() => changeLink('/api/v1/person-links/dismissals', 'POST', g.patients)}>
+                  Not the same
+                </button>
+              </>
+            ) : (
+              <p className="muted small">The vault's owner can link them.</p>
+            )}
           </div>
         );
       })}
@@ -116,7 +125,7 @@ export function Library() {
                 {p.birthDate ? `born ${formatDate(p.birthDate)} · ` : ''}
                 {p.personId ? `IDs ${p.patientIds.join(', ')}` : `ID ${p.key || 'none'}`}
               </span>
-              {p.personId && (
+              {p.personId && canLink && (
                 <button type="button" className="small" data-testid="undo-link" onClick={() => changeLink(`/api/v1/person-links/${encodeURIComponent(p.personId!)}`, 'DELETE')}>
                   Undo link
                 </button>
