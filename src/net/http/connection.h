@@ -81,20 +81,7 @@ class Connection : public ConnectionBase,
   Status write_body(std::span<const std::byte> data) override {
     if (head_) return {};
     if (!has_body_) return fail(ErrorCode::kInvalidArgument, "this status has no body");
-    bytes_out_ += data.size();
-    auto r = on_strand([&](auto done) {
-      auto cb = [done = std::move(done)](beast::error_code ec, std::size_t n) {
-        ec ? done(fail(io_error(ec, "writing the response"))) : done(n);
-      };
-      expire(core_.options.body_timeout);
-      if (chunked_) {
-        asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data.data(), data.size())), std::move(cb));
-      } else {
-        asio::async_write(stream_, asio::buffer(data.data(), data.size()), std::move(cb));
-      }
-    });
-    if (!r) close_after_ = true;
-    return r ? Status{} : fail(r.error());
+    return write_body_while(data, [] { return Status{}; });
   }
 
   Status write_body_while(std::span<const std::byte> data,

@@ -68,16 +68,21 @@ Status ResponseWriter::write(std::string_view data) {
                                           data.size()));
 }
 
-Status ResponseWriter::write(std::span<const std::byte> data) {
+Status ResponseWriter::admit(std::size_t n) {
   if (!started_) {
     if (auto s = begin(); !s) return s;
   }
   if (ended_ || cut_) return fail(ErrorCode::kInvalidArgument, "response already ended");
-  if (content_length_ && bytes_out_ + data.size() > *content_length_) {
+  if (content_length_ && bytes_out_ + n > *content_length_) {
     exchange_->force_close();
     return fail(ErrorCode::kInvalidArgument, "more body bytes than the Content-Length");
   }
-  bytes_out_ += data.size();
+  bytes_out_ += n;
+  return {};
+}
+
+Status ResponseWriter::write(std::span<const std::byte> data) {
+  if (auto s = admit(data.size()); !s) return s;
   if (head_only_ || data.empty()) return {};
   if (pending_.size() + data.size() <= kFlushBytes) {
     pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
@@ -91,15 +96,7 @@ Status ResponseWriter::write(std::span<const std::byte> data) {
 
 Status ResponseWriter::write_while(std::span<const std::byte> data,
                                    const std::function<Status()>& check) {
-  if (!started_) {
-    if (auto s = begin(); !s) return s;
-  }
-  if (ended_ || cut_) return fail(ErrorCode::kInvalidArgument, "response already ended");
-  if (content_length_ && bytes_out_ + data.size() > *content_length_) {
-    exchange_->force_close();
-    return fail(ErrorCode::kInvalidArgument, "more body bytes than the Content-Length");
-  }
-  bytes_out_ += data.size();
+  if (auto s = admit(data.size()); !s) return s;
   Status s;
   if (head_only_ || data.empty()) {
     s = check();

@@ -65,6 +65,9 @@ class ResponseWriter {
   bool has_header(std::string_view name) const;
 
  private:
+  // Starts the response if needed and counts `n` more body bytes; refuses them after the
+  // end, after a cut, or beyond the Content-Length.
+  Status admit(std::size_t n);
   Status flush();
 
   detail::Exchange* exchange_;
