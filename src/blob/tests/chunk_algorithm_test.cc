@@ -114,37 +114,22 @@ class HandBuiltGcmObjectTest : public test_support::EncryptingBlobStoreBase {
   };
 
   void store_by_hand(const BlobId& id, const std::vector<Chunk>& chunks) {
-    auto wrap_key = crypto::derive_subkey(*master_, crypto::SubkeyPurpose::kBlobKeyWrap);
-    ASSERT_TRUE(wrap_key);
-    std::vector<unsigned char> h(kEncryptedHeaderBytes);
-    std::memcpy(h.data(), "CUSTOSB1", 8);
-    h[8] = 1;  // version
-    h[9] = 2;  // AES-256-GCM
-    h[12] = kChunk & 0xff;
-    h[13] = (kChunk >> 8) & 0xff;
     unsigned char data_key[32];
     randombytes_buf(data_key, sizeof data_key);
-    randombytes_buf(h.data() + 16, 24);  // wrap nonce
-    randombytes_buf(h.data() + 88, 24);  // nonce prefix (first 4) and 20 random bytes
-    std::string ad = "custos blob data key v1";
-    ad.append(reinterpret_cast<const char*>(h.data()), 16);
-    ad.append(reinterpret_cast<const char*>(h.data()) + 88, 24);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(h.data() + 40, nullptr, data_key, sizeof data_key,
-                                               reinterpret_cast<const unsigned char*>(ad.data()),
-                                               ad.size(), nullptr, h.data() + 16, wrap_key->data());
-    std::string id_ad = "custos blob id v1";
-    id_ad.append(reinterpret_cast<const char*>(id.digest.data()), id.digest.size());
-    std::vector<unsigned char> file = h;
+    unsigned char stream_header[24];  // the nonce prefix (first 4) and 20 random bytes
+    randombytes_buf(stream_header, sizeof stream_header);
+    const std::string bound = id_ad(id);
+    std::vector<unsigned char> file = hand_header(2, kChunk, data_key, stream_header);
     const std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
         EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       const Chunk& c = chunks[i];
       unsigned char nonce[12];
-      std::memcpy(nonce, h.data() + 88, 4);
+      std::memcpy(nonce, stream_header, 4);
       for (int b = 0; b < 8; ++b) nonce[4 + b] = static_cast<unsigned char>(i >> (8 * b));
       ASSERT_EQ(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, data_key, nonce), 1);
       std::string chunk_ad(1, c.final_flag ? '\1' : '\0');
-      if (c.bind_id) chunk_ad += id_ad;
+      if (c.bind_id) chunk_ad += bound;
       int len = 0;
       ASSERT_EQ(EVP_EncryptUpdate(ctx.get(), nullptr, &len,
                                   reinterpret_cast<const unsigned char*>(chunk_ad.data()),

@@ -320,35 +320,20 @@ class HandBuiltObjectTest : public EncryptingBlobStoreBase {
   };
 
   void store_by_hand(const BlobId& id, const std::vector<Chunk>& chunks) {
-    auto wrap_key = crypto::derive_subkey(*master_, crypto::SubkeyPurpose::kBlobKeyWrap);
-    ASSERT_TRUE(wrap_key);
-    std::vector<unsigned char> h(kEncryptedHeaderBytes);
-    std::memcpy(h.data(), "CUSTOSB1", 8);
-    h[8] = 1;  // version
-    h[9] = 1;  // secretstream XChaCha20-Poly1305
-    h[12] = kChunk & 0xff;
-    h[13] = (kChunk >> 8) & 0xff;
     unsigned char data_key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
     crypto_secretstream_xchacha20poly1305_keygen(data_key);
     crypto_secretstream_xchacha20poly1305_state st;
-    crypto_secretstream_xchacha20poly1305_init_push(&st, h.data() + 88, data_key);
-    randombytes_buf(h.data() + 16, 24);
-    std::string ad = "custos blob data key v1";
-    ad.append(reinterpret_cast<const char*>(h.data()), 16);
-    ad.append(reinterpret_cast<const char*>(h.data()) + 88, 24);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(h.data() + 40, nullptr, data_key, sizeof data_key,
-                                               reinterpret_cast<const unsigned char*>(ad.data()),
-                                               ad.size(), nullptr, h.data() + 16, wrap_key->data());
-    std::string id_ad = "custos blob id v1";
-    id_ad.append(reinterpret_cast<const char*>(id.digest.data()), id.digest.size());
-    std::vector<unsigned char> file = h;
+    unsigned char stream_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&st, stream_header, data_key);
+    const std::string bound = id_ad(id);
+    std::vector<unsigned char> file = hand_header(1, kChunk, data_key, stream_header);
     for (const Chunk& c : chunks) {
       std::vector<unsigned char> out(c.plain.size() + overhead());
       crypto_secretstream_xchacha20poly1305_push(
           &st, out.data(), nullptr, reinterpret_cast<const unsigned char*>(c.plain.data()),
           c.plain.size(),
-          c.bind_id ? reinterpret_cast<const unsigned char*>(id_ad.data()) : nullptr,
-          c.bind_id ? id_ad.size() : 0, c.tag);
+          c.bind_id ? reinterpret_cast<const unsigned char*>(bound.data()) : nullptr,
+          c.bind_id ? bound.size() : 0, c.tag);
       file.insert(file.end(), out.begin(), out.end());
     }
     const fs::path path = files_->path_of(id);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -152,6 +153,38 @@ class EncryptingBlobStoreBase : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  // An object header laid out by hand from docs/formats/encryption.md: version 1, this
+  // algorithm byte and chunk size, `stream_header` as bytes 88-111 (their first 24 bytes are
+  // used), and `data_key` wrapped under this vault's blob sub-key with a random nonce.
+  [[nodiscard]] std::vector<unsigned char> hand_header(unsigned char algorithm_byte,
+                                                       std::size_t chunk,
+                                                       const unsigned char* data_key,
+                                                       const unsigned char* stream_header) const {
+    auto wrap_key = crypto::derive_subkey(*master_, crypto::SubkeyPurpose::kBlobKeyWrap);
+    EXPECT_TRUE(wrap_key);
+    std::vector<unsigned char> h(kEncryptedHeaderBytes);
+    std::memcpy(h.data(), "CUSTOSB1", 8);
+    h[8] = 1;  // version
+    h[9] = algorithm_byte;
+    h[12] = chunk & 0xff;
+    h[13] = (chunk >> 8) & 0xff;
+    std::memcpy(h.data() + 88, stream_header, 24);
+    randombytes_buf(h.data() + 16, 24);
+    std::string ad = "custos blob data key v1";
+    ad.append(reinterpret_cast<const char*>(h.data()), 16);
+    ad.append(reinterpret_cast<const char*>(h.data()) + 88, 24);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(h.data() + 40, nullptr, data_key, 32,
+                                               reinterpret_cast<const unsigned char*>(ad.data()),
+                                               ad.size(), nullptr, h.data() + 16, wrap_key->data());
+    return h;
+  }
+  // The associated data that binds a final chunk to `id`.
+  static std::string id_ad(const BlobId& id) {
+    std::string ad = "custos blob id v1";
+    ad.append(reinterpret_cast<const char*>(id.digest.data()), id.digest.size());
+    return ad;
   }
 
   fs::path root_;
