@@ -4,6 +4,7 @@
 usage: report.py RESULTS.tsv
 Columns: set method files bytes seconds peak_rss_kib ok note. MB = 10^6 bytes.
 """
+import statistics
 import sys
 
 METHODS = ["floor", "custos", "custos-encrypted", "orthanc-storescu", "orthanc-rest"]
@@ -15,19 +16,33 @@ ENCRYPTED_RATIO = 0.85  # encrypted / plain import throughput, both sets
 
 
 def load(path):
-    rows = {}
+    """Rows by (set, method). A method measured more than once (the custos imports, see
+    BENCH_IMPORT_RUNS) keeps the median of its times and the largest peak RSS; one failed
+    run fails the row."""
+    runs = {}
     with open(path) as f:
         for line in f:
             cols = line.rstrip("\n").split("\t")
             cols += [""] * (8 - len(cols))
             name, method, files, size, secs, rss, ok, note = cols[:8]
-            rows[(name, method)] = {
+            runs.setdefault((name, method), []).append({
                 "files": int(files or 0),
                 "bytes": int(size or 0),
                 "secs": float(secs) if ok == "1" and secs else None,
                 "rss_mb": int(rss) * 1024 / 1e6 if rss else None,
                 "note": note,
-            }
+            })
+    rows = {}
+    for key, rs in runs.items():
+        row = dict(rs[-1])
+        times = [r["secs"] for r in rs]
+        row["secs"] = None if None in times else statistics.median(times)
+        rss = [r["rss_mb"] for r in rs if r["rss_mb"] is not None]
+        row["rss_mb"] = max(rss) if rss else None
+        row["note"] = next((r["note"] for r in rs if r["note"]), "")
+        if len(rs) > 1 and row["secs"] is not None:
+            row["note"] = (row["note"] + " " if row["note"] else "") + "median of %d" % len(rs)
+        rows[key] = row
     return rows
 
 

@@ -5,6 +5,7 @@
 #
 # usage: bench/run.sh CUSTOS_BIN
 # env:   BENCH_CT_SLICES (400)  BENCH_SMALL_N (6000)  BENCH_SKIP_ORTHANC=1
+#        BENCH_IMPORT_RUNS (3: custos imports per set and kind; the median counts)
 #        BENCH_DATA_DIR (bench/data)  BENCH_STEP_TIMEOUT (1800 s per timed step)
 # Exit status: 0 when every measurement ran (missed targets are figures, not failures);
 # 1 when something broke; 2 on usage error.
@@ -18,6 +19,7 @@ SMALL_N=${BENCH_SMALL_N:-6000}
 SMALL_STUDIES=40
 SEED=1
 SKIP_ORTHANC=${BENCH_SKIP_ORTHANC:-0}
+IMPORT_RUNS=${BENCH_IMPORT_RUNS:-3}
 STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-1800}
 ORTHANC=/usr/sbin/Orthanc
 SCU_AET=BENCHSCU
@@ -350,8 +352,13 @@ bench_set() { # label set
   log "$label: $files files, $bytes bytes"
   warm "$set"
   run_floor "$label" "$set" "$files" "$bytes"
-  run_custos "$label" "$set" "$files" "$bytes"
-  run_custos "$label" "$set" "$files" "$bytes" encrypted
+  # Plain and encrypted alternate, IMPORT_RUNS times each: the report keeps the median of
+  # each, so one disturbed run does not decide the encrypted / plain ratio.
+  local run
+  for ((run = 1; run <= IMPORT_RUNS; run++)); do
+    run_custos "$label" "$set" "$files" "$bytes"
+    run_custos "$label" "$set" "$files" "$bytes" encrypted
+  done
   if [[ $SKIP_ORTHANC == 1 ]]; then
     record "$label" orthanc-storescu "$files" "$bytes" "" "" 0 "skipped"
     record "$label" orthanc-rest "$files" "$bytes" "" "" 0 "skipped"
