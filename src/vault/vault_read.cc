@@ -1,7 +1,7 @@
 // The vault's read operations: listing, show, the scan log, verified reads and verify.
 // Each one leaves an audit entry before it returns data.
-#include <array>
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "vault/vault.h"
@@ -136,11 +136,20 @@ Status Vault::read_instance(const Caller& caller, const std::string& sha256,
   return read_instance(sha256, sink);
 }
 
+namespace {
+
+// The one error for stored bytes that do not hash to their id.
+Error content_mismatch(const std::string& sha256) {
+  return Error{ErrorCode::kCorruption,
+               "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)"};
+}
+
+}  // namespace
+
 Status Vault::check_content(const std::string& sha256, std::span<const std::byte> bytes) {
   blob::BlobId id;
   if (!from_hex(sha256, id.digest) || sha256_of(bytes) != id.digest) {
-    return fail(ErrorCode::kCorruption,
-                "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
+    return fail(content_mismatch(sha256));
   }
   return {};
 }
@@ -154,10 +163,7 @@ Status Vault::read_instance_into(const Caller& caller, const std::string& sha256
   }
   auto reader = blobs_->open(id);
   if (!reader) return fail(reader.error());
-  const auto mismatch = [&] {
-    return fail(ErrorCode::kCorruption,
-                "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
-  };
+  const auto mismatch = [&] { return fail(content_mismatch(sha256)); };
   if ((*reader)->size() != out.size()) return mismatch();
   std::size_t got = 0;
   std::array<std::byte, 1> extra{};
@@ -201,10 +207,7 @@ Status Vault::read_object(const std::string& sha256,
     hasher.update(chunk);
     if (auto s = sink(chunk); !s) return s;
   }
-  if (hasher.finish() != id.digest) {
-    return fail(ErrorCode::kCorruption,
-                "stored object " + sha256 + " does not match its SHA-256 (damaged on disk)");
-  }
+  if (hasher.finish() != id.digest) return fail(content_mismatch(sha256));
   return {};
 }
 
